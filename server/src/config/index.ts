@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { parseOutboundAllowlist, type OutboundPolicy } from '../net/index.js';
+
+export interface KinflowConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Absolute path of the SQLite file, or ':memory:'. */
+  sqlitePath: string;
+  adminEmail?: string;
+  adminPassword?: string;
+  apiKey?: string;
+  /** Serve GraphiQL at /graphql (on outside production). */
+  graphiql: boolean;
+  /** Where the built PWA lives; served at / when present. */
+  pwaDir: string;
+  /** Load the demo household on an empty database. */
+  demo: boolean;
+  /** Print credentials and URLs on start. */
+  quiet: boolean;
+  timezone: string;
+  /** Hosts and CIDRs outbound requests may reach although private (KINFLOW_OUTBOUND_ALLOW). */
+  outbound: OutboundPolicy;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 4000;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer between 0 and 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function sqlitePathFrom(databaseUrl: string | undefined, dataDir: string): string {
+  if (!databaseUrl) return path.join(dataDir, 'kinflow.sqlite');
+  if (databaseUrl === ':memory:' || databaseUrl === 'sqlite::memory:') return ':memory:';
+  const match = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(databaseUrl);
+  if (match?.[1]) return path.resolve(match[1]);
+  throw new ConfigError(
+    `DATABASE_URL "${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}" is not supported: use sqlite:/path/to/file.sqlite (PostgreSQL arrives with the scale-out work)`,
+  );
+}
+
+function parseOutbound(raw: string | undefined): OutboundPolicy {
+  try {
+    return parseOutboundAllowlist(raw);
+  } catch (error) {
+    throw new ConfigError(`KINFLOW_OUTBOUND_ALLOW: ${(error as Error).message}`);
+  }
+}
+
+const truthy = (value: string | undefined): boolean => value === '1' || value === 'true' || value === 'yes';
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<KinflowConfig> = {},
+): KinflowConfig {
+  const dataDir = path.resolve(env.KINFLOW_DATA_DIR ?? './data');
+  const config: KinflowConfig = {
+    port: parsePort(env.PORT),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir,
+    sqlitePath: sqlitePathFrom(env.DATABASE_URL, dataDir),
+    adminEmail: env.KINFLOW_ADMIN_EMAIL || undefined,
+    adminPassword: env.KINFLOW_ADMIN_PASSWORD || undefined,
+    apiKey: env.KINFLOW_API_KEY || undefined,
+    graphiql: env.NODE_ENV !== 'production',
+    pwaDir: path.resolve(env.KINFLOW_PWA_DIR ?? new URL('../../../pwa/dist', import.meta.url).pathname),
+    demo: env.KINFLOW_DEMO === undefined ? true : truthy(env.KINFLOW_DEMO),
+    quiet: truthy(env.KINFLOW_QUIET),
+    timezone: env.KINFLOW_TIMEZONE ?? env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    outbound: parseOutbound(env.KINFLOW_OUTBOUND_ALLOW),
+    ...overrides,
+  };
+  if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {
+    throw new ConfigError(
+      'KINFLOW_API_KEY must look like kfk_ followed by at least 24 letters, digits, - or _',
+    );
+  }
+  if ((config.adminEmail === undefined) !== (config.adminPassword === undefined)) {
+    throw new ConfigError('KINFLOW_ADMIN_EMAIL and KINFLOW_ADMIN_PASSWORD must be given together');
+  }
+  if (config.adminPassword !== undefined && config.adminPassword.length < 8) {
+    throw new ConfigError('KINFLOW_ADMIN_PASSWORD must be at least 8 characters');
+  }
+  return config;
+}

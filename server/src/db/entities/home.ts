@@ -1,0 +1,127 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { newId } from '../ids.js';
+import { Device } from './identity.js';
+
+export const NODE_STATUSES = ['unknown', 'online', 'offline'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** A gateway node, sensor or device in the home (HALO's "nodes"). */
+export const GatewayNode = defineEntity({
+  name: 'GatewayNode',
+  tableName: 'nodes',
+  properties: {
+    id: p
+      .string()
+      .primary()
+      .onCreate(() => newId()),
+    name: p.string().unique(),
+    kind: p.string(),
+    tags: p.json<string[]>(),
+    status: p.enum(['unknown', 'online', 'offline']).default('unknown'),
+    lastSeenAt: p.datetime().nullable(),
+    metadata: p.json<Record<string, unknown>>(),
+    sshHost: p.string().nullable(),
+    sshPort: p.integer().nullable(),
+    sshUser: p.string().nullable(),
+    /** Password or private key, encrypted with the configured key; never returned by the API. */
+    sshSecretEncrypted: p.text().nullable(),
+    sshHostKeyFingerprint: p.string().nullable(),
+    sshTrustOnFirstUse: p.boolean().default(false),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type GatewayNode = InferEntity<typeof GatewayNode>;
+
+/** The latest value per node and metric. */
+export const TelemetryLatest = defineEntity({
+  name: 'TelemetryLatest',
+  tableName: 'telemetry_latest',
+  uniques: [{ properties: ['node', 'metric'] }],
+  properties: {
+    id: p
+      .string()
+      .primary()
+      .onCreate(() => newId()),
+    node: () => p.manyToOne(GatewayNode).deleteRule('cascade'),
+    metric: p.string(),
+    value: p.float(),
+    recordedAt: p.datetime(),
+  },
+});
+export type TelemetryLatest = InferEntity<typeof TelemetryLatest>;
+
+/** Bounded recent history per node and metric, for metric previews. */
+export const TelemetrySample = defineEntity({
+  name: 'TelemetrySample',
+  tableName: 'telemetry_samples',
+  indexes: [{ properties: ['node', 'metric', 'recordedAt'] }],
+  properties: {
+    id: p
+      .string()
+      .primary()
+      .onCreate(() => newId()),
+    node: () => p.manyToOne(GatewayNode).deleteRule('cascade'),
+    metric: p.string(),
+    value: p.float(),
+    recordedAt: p.datetime(),
+  },
+});
+export type TelemetrySample = InferEntity<typeof TelemetrySample>;
+
+export const PROMPT_STATUSES = ['open', 'answered', 'timeout', 'cancelled'] as const;
+export type PromptStatus = (typeof PROMPT_STATUSES)[number];
+
+/** An interactive prompt shown on a tablet, and its answer. */
+export const Prompt = defineEntity({
+  name: 'Prompt',
+  tableName: 'prompts',
+  indexes: [{ properties: ['device', 'status'] }],
+  properties: {
+    id: p
+      .string()
+      .primary()
+      .onCreate(() => newId()),
+    device: () => p.manyToOne(Device).nullable().deleteRule('set null'),
+    executionId: p.string().nullable(),
+    stepKey: p.string().nullable(),
+    message: p.text(),
+    voiceMessage: p.text().nullable(),
+    escalateText: p.string(),
+    dismissText: p.string(),
+    countdownSeconds: p.integer(),
+    timeoutAction: p.enum(['escalate', 'dismiss']),
+    status: p.enum(['open', 'answered', 'timeout', 'cancelled']).default('open'),
+    answer: p.string().nullable(),
+    answeredVia: p.string().nullable(),
+    answeredAt: p.datetime().nullable(),
+    expiresAt: p.datetime(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type Prompt = InferEntity<typeof Prompt>;
+
+/** Curated content delivered to a senior's tablet. */
+export const InfoCard = defineEntity({
+  name: 'InfoCard',
+  tableName: 'info_cards',
+  properties: {
+    id: p
+      .string()
+      .primary()
+      .onCreate(() => newId()),
+    title: p.string(),
+    body: p.text(),
+    imageUrl: p.string().nullable(),
+    approved: p.boolean().default(false),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type InfoCard = InferEntity<typeof InfoCard>;
