@@ -1,0 +1,113 @@
+import type { EntityManager } from '@mikro-orm/better-sqlite';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { FlowActionTemplate, FlowStep } from '../db/entities/index.js';
+import type { StepTypeRegistry } from '../steps/registry.js';
+import { FlowValidationError, NameTakenError, NotFoundError, type ValidationIssue } from './errors.js';
+
+export class TemplateInUseError extends Error {
+  override name = 'TemplateInUseError';
+  constructor(
+    readonly templateName: string,
+    readonly stepCount: number,
+  ) {
+    super(`action template "${templateName}" is used by ${stepCount} step(s); point them elsewhere first`);
+  }
+}
+
+export interface TemplateInput {
+  name?: string;
+  type?: string;
+  description?: string;
+  config?: Record<string, unknown>;
+}
+
+/**
+ * Reusable action configs (HALO's flow_action_templates). A template must be a valid config on its
+ * own; steps that reference it store only their overrides, so a template change reaches them all.
+ */
+export class ActionTemplateService {
+  constructor(private readonly registry: StepTypeRegistry) {}
+
+  async create(em: EntityManager, input: Required<Pick<TemplateInput, 'name' | 'type'>> & TemplateInput) {
+    const config = this.check(input.type, input.config ?? {});
+    return this.named(input.name, async () => {
+      const template = em.create(FlowActionTemplate, {
+        name: input.name.trim(),
+        type: input.type,
+        description: input.description ?? '',
+        config,
+      });
+      await em.flush();
+      return template;
+    });
+  }
+
+  async update(em: EntityManager, id: string, input: TemplateInput) {
+    const template = await em.findOne(FlowActionTemplate, { id });
+    if (!template) throw new NotFoundError('action template', id);
+    if (input.type && input.type !== template.type && (await this.usage(em, id)) > 0) {
+      throw new FlowValidationError([
+        { code: 'invalid_field', field: 'type', message: 'the type of a template in use cannot change' },
+      ]);
+    }
+    const type = input.type ?? template.type;
+    const config =
+      input.config !== undefined || input.type
+        ? this.check(type, input.config ?? template.config)
+        : undefined;
+    return this.named(input.name, async () => {
+      em.assign(template, {
+        ...(input.name !== undefined && { name: input.name.trim() }),
+        ...(input.description !== undefined && { description: input.description }),
+        type,
+        ...(config && { config }),
+      });
+      await em.flush();
+      return template;
+    });
+  }
+
+  async delete(em: EntityManager, id: string): Promise<void> {
+    const template = await em.findOne(FlowActionTemplate, { id });
+    if (!template) throw new NotFoundError('action template', id);
+    const used = await this.usage(em, id);
+    if (used > 0) throw new TemplateInUseError(template.name, used);
+    await em.nativeDelete(FlowActionTemplate, { id });
+  }
+
+  private usage(em: EntityManager, id: string): Promise<number> {
+    return em.count(FlowStep, { actionTemplate: id });
+  }
+
+  private check(type: string, config: Record<string, unknown>): Record<string, unknown> {
+    const definition = this.registry.get(type);
+    const issues: ValidationIssue[] = [];
+    if (!definition || definition.category === 'trigger') {
+      issues.push({
+        code: 'unknown_step_type',
+        field: 'type',
+        message: `"${type}" is not an action step type`,
+      });
+      throw new FlowValidationError(issues);
+    }
+    const parsed = definition.configSchema.safeParse(config);
+    if (!parsed.success) {
+      for (const problem of parsed.error.issues) {
+        const field = ['config', ...problem.path.map(String)].join('.');
+        issues.push({ code: 'invalid_config', field, message: `${field}: ${problem.message}` });
+      }
+      throw new FlowValidationError(issues);
+    }
+    return config;
+  }
+
+  private async named<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException && name)
+        throw new NameTakenError(name.trim(), 'action template');
+      throw error;
+    }
+  }
+}

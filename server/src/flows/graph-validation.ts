@@ -1,0 +1,185 @@
+import { closest } from '../engine/expressions/suggest.js';
+import type { StepTypeRegistry } from '../steps/registry.js';
+import type { ValidationIssue } from './errors.js';
+
+export interface DraftStep {
+  key: string;
+  type: string;
+  config: unknown;
+}
+
+export interface DraftEdge {
+  source: string;
+  sourcePort: string;
+  target: string;
+}
+
+export const STEP_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Checks a whole graph as it would be after a save. Returns every problem at once so an editor
+ * can mark them all; the caller writes nothing when the list is not empty.
+ */
+export function validateGraph(
+  steps: DraftStep[],
+  edges: DraftEdge[],
+  registry: StepTypeRegistry,
+): { issues: ValidationIssue[]; configs: Map<string, unknown> } {
+  const issues: ValidationIssue[] = [];
+  const configs = new Map<string, unknown>();
+  const byKey = new Map<string, DraftStep>();
+
+  for (const step of steps) {
+    if (!STEP_KEY_PATTERN.test(step.key)) {
+      issues.push({
+        code: 'invalid_key',
+        stepKey: step.key,
+        field: 'key',
+        message: `step key "${step.key}" must start with a letter or _ and contain only letters, digits and _ (at most 64)`,
+      });
+    }
+    if (byKey.has(step.key)) {
+      issues.push({
+        code: 'duplicate_key',
+        stepKey: step.key,
+        field: 'key',
+        message: `two steps use the key "${step.key}"`,
+      });
+      continue;
+    }
+    byKey.set(step.key, step);
+    const type = registry.get(step.type);
+    if (!type) {
+      issues.push({
+        code: 'unknown_step_type',
+        stepKey: step.key,
+        field: 'type',
+        message: `step "${step.key}" has unknown type "${step.type}"${suggest(step.type, registry.types())}`,
+      });
+      continue;
+    }
+    const parsed = type.configSchema.safeParse(step.config ?? {});
+    if (!parsed.success) {
+      for (const problem of parsed.error.issues) {
+        const field = ['config', ...problem.path.map(String)].join('.');
+        issues.push({
+          code: 'invalid_config',
+          stepKey: step.key,
+          field,
+          message: `step "${step.key}": ${field}: ${problem.message}`,
+        });
+      }
+      continue;
+    }
+    configs.set(step.key, parsed.data);
+    for (const problem of type.check?.(parsed.data) ?? []) {
+      const field = `config.${problem.field}`;
+      issues.push({
+        code: 'invalid_config',
+        stepKey: step.key,
+        field,
+        message: `step "${step.key}": ${field}: ${problem.message}`,
+      });
+    }
+  }
+
+  const seenEdges = new Set<string>();
+  edges.forEach((edge, index) => {
+    const source = byKey.get(edge.source);
+    const target = byKey.get(edge.target);
+    const where = `edges[${index}]`;
+    if (!source) {
+      issues.push({
+        code: 'unknown_step',
+        field: `${where}.source`,
+        message: `edge ${index + 1} starts at unknown step "${edge.source}"`,
+      });
+    }
+    if (!target) {
+      issues.push({
+        code: 'unknown_step',
+        stepKey: edge.source,
+        field: `${where}.target`,
+        message: `edge ${index + 1} leads to unknown step "${edge.target}"`,
+      });
+    }
+    if (!source || !target) return;
+    const sourceType = registry.get(source.type);
+    const targetType = registry.get(target.type);
+    if (sourceType && !sourceType.ports.some((port) => port.name === edge.sourcePort)) {
+      const ports = sourceType.ports.map((port) => port.name).join(', ');
+      issues.push({
+        code: 'unknown_port',
+        stepKey: edge.source,
+        field: `${where}.sourcePort`,
+        message: `step "${edge.source}" (${source.type}) has no port "${edge.sourcePort}"; its ports are ${ports}`,
+      });
+    }
+    if (targetType?.category === 'trigger') {
+      issues.push({
+        code: 'edge_into_trigger',
+        stepKey: edge.source,
+        field: `${where}.target`,
+        message: `edge ${index + 1} leads into trigger "${edge.target}"; a trigger starts a run and cannot be reached from another step`,
+      });
+    }
+    const id = `${edge.source}\u0000${edge.sourcePort}\u0000${edge.target}`;
+    if (seenEdges.has(id)) {
+      issues.push({
+        code: 'duplicate_edge',
+        stepKey: edge.source,
+        field: where,
+        message: `edge ${edge.source}.${edge.sourcePort} → ${edge.target} appears twice`,
+      });
+    }
+    seenEdges.add(id);
+  });
+
+  const cycle = findCycle(
+    [...byKey.keys()],
+    edges.filter((edge) => byKey.has(edge.source) && byKey.has(edge.target)),
+  );
+  if (cycle) {
+    issues.push({
+      code: 'cycle',
+      stepKey: cycle[0],
+      field: 'edges',
+      message: `the steps ${cycle.join(' → ')} form a cycle; use for_each_node or trigger_flow to repeat work`,
+    });
+  }
+  return { issues, configs };
+}
+
+/** Depth-first search with colours; returns the keys along the first cycle found. */
+function findCycle(keys: string[], edges: DraftEdge[]): string[] | null {
+  const next = new Map<string, string[]>(keys.map((key) => [key, []]));
+  for (const edge of edges) next.get(edge.source)?.push(edge.target);
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (key: string): string[] | null => {
+    state.set(key, 'open');
+    path.push(key);
+    for (const target of next.get(key) ?? []) {
+      if (state.get(target) === 'open') return [...path.slice(path.indexOf(target)), target];
+      if (!state.has(target)) {
+        const found = visit(target);
+        if (found) return found;
+      }
+    }
+    path.pop();
+    state.set(key, 'done');
+    return null;
+  };
+  for (const key of keys) {
+    if (!state.has(key)) {
+      const found = visit(key);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+export function suggest(value: string, candidates: string[]): string {
+  const best = closest(value, candidates);
+  return best ? ` (did you mean "${best}"?)` : '';
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { StepTypeDefinition } from './step-type.js';
+
+const NOT_STEP_FILES = new Set(['registry', 'step-type', 'shared-schemas', 'index']);
+
+export class StepTypeRegistry {
+  private readonly byType = new Map<string, StepTypeDefinition>();
+  private readonly jsonSchemas = new Map<string, Record<string, unknown>>();
+
+  constructor(definitions: StepTypeDefinition[]) {
+    for (const definition of definitions) {
+      if (this.byType.has(definition.type)) {
+        throw new Error(`step type "${definition.type}" is defined twice`);
+      }
+      this.byType.set(definition.type, definition);
+    }
+  }
+
+  get(type: string): StepTypeDefinition | undefined {
+    return this.byType.get(type);
+  }
+
+  list(): StepTypeDefinition[] {
+    return [...this.byType.values()].sort(
+      (a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type),
+    );
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  /** JSON Schema of a type's config: the same schema validates on the server and drives the PWA form. */
+  jsonSchema(type: string): Record<string, unknown> {
+    let schema = this.jsonSchemas.get(type);
+    if (!schema) {
+      const definition = this.byType.get(type);
+      if (!definition) throw new Error(`unknown step type "${type}"`);
+      schema = z.toJSONSchema(definition.configSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+        string,
+        unknown
+      >;
+      this.jsonSchemas.set(type, schema);
+    }
+    return schema;
+  }
+}
+
+const stepsDir = path.dirname(fileURLToPath(import.meta.url));
+const ownExtension = path.extname(fileURLToPath(import.meta.url));
+
+/**
+ * Every file in this folder (other than the registry itself) default-exports one step type,
+ * so a new file appears in the palette with no other change.
+ */
+export async function discoverStepTypes(dir = stepsDir): Promise<StepTypeRegistry> {
+  const files = fs
+    .readdirSync(dir)
+    .filter((file) => path.extname(file) === ownExtension && !file.endsWith(`.d${ownExtension}`))
+    .filter((file) => !file.includes('.test.') && !NOT_STEP_FILES.has(path.basename(file, ownExtension)))
+    .sort();
+  const definitions: StepTypeDefinition[] = [];
+  for (const file of files) {
+    const module = (await import(pathToFileURL(path.join(dir, file)).href)) as {
+      default?: StepTypeDefinition;
+    };
+    if (!module.default?.type) throw new Error(`${file} does not default-export a step type`);
+    definitions.push(module.default);
+  }
+  return new StepTypeRegistry(definitions);
+}
