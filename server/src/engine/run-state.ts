@@ -1,0 +1,144 @@
+import type { CompiledGraph } from './graph.js';
+import type { ExecutionError, ExecutionRecord, ExecutionStatus, StepRunStatus } from './types.js';
+
+export const enum EdgeState {
+  Pending = 0,
+  Active = 1,
+  Dead = 2,
+}
+
+/** One timeline row (one step attempt), buffered until the next group commit. */
+export interface StepRow {
+  id: string;
+  executionId: string;
+  stepKey: string;
+  stepType: string;
+  status: StepRunStatus;
+  attempt: number;
+  startedAt: number;
+  elapsedMs: number | null;
+  /** Already serialised (and truncated) output JSON. */
+  outputJson: string | null;
+  ports: string[];
+  error: string | null;
+  inserted: boolean;
+}
+
+/** A run in memory. Everything the store writes is read from here at flush time. */
+export interface RunState {
+  id: string;
+  flowId: string;
+  flowName: string;
+  flowVersion: number;
+  status: ExecutionStatus;
+  triggerType: string;
+  triggerStepKey: string | null;
+  triggerPayload: Record<string, unknown>;
+  triggerPayloadJson: string;
+  data: Record<string, unknown>;
+  graph: CompiledGraph;
+  currentStep: string | null;
+  completed: string[];
+  skipped: string[];
+  error: ExecutionError | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  resumeAt: number | null;
+  waitingFor: Record<string, unknown> | null;
+  cooloffConsumed: boolean;
+  parentExecutionId: string | null;
+  depth: number;
+  rerunOf: string | null;
+  eventSeq: number;
+  createdAt: number;
+  /** Flows from the outermost run down to this run's parent, for trigger_flow cycle detection. */
+  chain: Array<{ id: string; name: string }>;
+
+  // Walker state, rebuilt from the checkpoint after a restart.
+  edges: Uint8Array;
+  pendingIn: Int32Array;
+  ready: number[];
+  ports: Map<string, string[]>;
+  walkStarted: boolean;
+  /** The timeline row of the step the run waits in; the same attempt continues when it resumes. */
+  waitingRow: StepRow | null;
+  /** A child run this run's current step started and will wait for (trigger_flow with waitForResult). */
+  expectingChild: string | null;
+
+  inserted: boolean;
+  cancelRequested: boolean;
+  /** stop() parks a run: it stops without writing, and start() picks it up from the last checkpoint. */
+  parked: boolean;
+  /** Aborts the step in flight (cancel, stop). */
+  stepAbort: AbortController | null;
+  /** An event that arrived while the step that will wait for it was still running (a fast child run). */
+  earlyEvent: { event: Record<string, unknown>; resolve: (delivered: boolean) => void } | null;
+  settledWaiters: Array<(record: ExecutionRecord) => void>;
+  quiescentWaiters: Array<(record: ExecutionRecord) => void>;
+}
+
+type RuntimeFields =
+  | 'edges'
+  | 'pendingIn'
+  | 'ready'
+  | 'ports'
+  | 'walkStarted'
+  | 'waitingRow'
+  | 'expectingChild'
+  | 'cancelRequested'
+  | 'parked'
+  | 'stepAbort'
+  | 'earlyEvent'
+  | 'settledWaiters'
+  | 'quiescentWaiters';
+
+/** The in-memory part of a run that is not stored as such: a fresh walk and no pending signals. */
+export function runtimeFields(graph: CompiledGraph): Pick<RunState, RuntimeFields> {
+  return {
+    edges: new Uint8Array(graph.edgeSource.length),
+    pendingIn: Int32Array.from(graph.incoming, (edges) => edges.length),
+    ready: [],
+    ports: new Map(),
+    walkStarted: false,
+    waitingRow: null,
+    expectingChild: null,
+    cancelRequested: false,
+    parked: false,
+    stepAbort: null,
+    earlyEvent: null,
+    settledWaiters: [],
+    quiescentWaiters: [],
+  };
+}
+
+const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+export function toRecord(run: RunState): ExecutionRecord {
+  return {
+    id: run.id,
+    flowId: run.flowId,
+    flowName: run.flowName,
+    flowVersion: run.flowVersion,
+    status: run.status,
+    triggerType: run.triggerType,
+    triggerStepKey: run.triggerStepKey,
+    triggerPayload: run.triggerPayload,
+    data: run.data,
+    currentStep: run.currentStep,
+    completedSteps: [...run.completed],
+    skippedSteps: [...run.skipped],
+    error: run.error,
+    startedAt: toDate(run.startedAt),
+    finishedAt: toDate(run.finishedAt),
+    durationMs: run.durationMs,
+    resumeAt: toDate(run.resumeAt),
+    waitingFor: run.waitingFor,
+    cooloffConsumed: run.cooloffConsumed,
+    parentExecutionId: run.parentExecutionId,
+    depth: run.depth,
+    rerunOf: run.rerunOf,
+    eventSeq: run.eventSeq,
+    createdAt: new Date(run.createdAt),
+  };
+}

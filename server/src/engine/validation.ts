@@ -1,0 +1,128 @@
+import type { StepTypeRegistry } from '../steps/registry.js';
+import { checkExpression, checkTemplate, SYSTEM_KEYS, type ExpressionIssue } from './expressions/index.js';
+import { ancestorsOf } from './graph.js';
+import { RESERVED_ROOTS, TRIGGER_KEYS } from './pipeline-data.js';
+import { EXPRESSION_FIELDS } from './runner.js';
+
+export interface FlowExpressionIssue {
+  stepKey: string;
+  field: string;
+  message: string;
+  code: string;
+}
+
+interface DraftStep {
+  key: string;
+  type: string;
+  config: unknown;
+}
+
+interface DraftEdge {
+  source: string;
+  target: string;
+}
+
+/** Extra names a step type's own expressions may use (response binds the tested value as `value`). */
+const EXPRESSION_ROOTS: Record<string, string[]> = { response: ['value'] };
+
+/**
+ * Save-time check of every expression and template in a graph. A step may reference the steps it can
+ * be reached from (its ancestors), the engine's roots, and the flat keys its ancestors' types write.
+ */
+export function checkFlowExpressions(
+  steps: DraftStep[],
+  edges: DraftEdge[],
+  registry: StepTypeRegistry,
+): FlowExpressionIssue[] {
+  const issues: FlowExpressionIssue[] = [];
+  const byKey = new Map(steps.map((step) => [step.key, step]));
+  for (const step of steps) {
+    const ancestors = ancestorsOf(step.key, edges).filter((key) => byKey.has(key));
+    const flat = ancestors.flatMap((key) => writesOf(byKey.get(key)!, registry));
+    // `steps.<key>.output` is the one field under a step, so `outputs` gets a suggestion.
+    const scope = { stepKeys: ancestors, knownRoots: [...RESERVED_ROOTS, ...flat], stepFields: ['output'] };
+    const config =
+      step.config && typeof step.config === 'object' ? (step.config as Record<string, unknown>) : {};
+    for (const [field, value] of Object.entries(config)) {
+      const isExpression = EXPRESSION_FIELDS.has(field);
+      walkStrings(value, `config.${field}`, (source, path) => {
+        const found: ExpressionIssue[] = isExpression
+          ? checkExpression(source, {
+              ...scope,
+              knownRoots: [...scope.knownRoots, ...(EXPRESSION_ROOTS[step.type] ?? [])],
+            })
+          : checkTemplate(source, scope);
+        for (const issue of found) issues.push(toIssue(step.key, path, issue));
+      });
+    }
+    if (step.type === 'response' && typeof config.step === 'string' && !ancestors.includes(config.step)) {
+      issues.push({
+        stepKey: step.key,
+        field: 'config.step',
+        code: 'unknown_step',
+        message: `step "${step.key}": config.step: "${config.step}" does not run before this step`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** What templates may reference at a step, for the editor's autocomplete. */
+export function dataKeys(
+  steps: DraftStep[],
+  edges: DraftEdge[],
+  stepKey: string,
+  registry: StepTypeRegistry,
+  options: { variables?: string[] } = {},
+): string[] {
+  const byKey = new Map(steps.map((step) => [step.key, step]));
+  const keys = new Set<string>(['trigger', ...TRIGGER_KEYS.map((key) => `trigger.${key}`)]);
+  keys.add('trigger.node.id');
+  keys.add('trigger.node.name');
+  keys.add('system');
+  for (const key of SYSTEM_KEYS) keys.add(`system.${key}`);
+  keys.add('vars');
+  for (const name of options.variables ?? []) if (!name.startsWith('$')) keys.add(`vars.${name}`);
+  const ancestors = ancestorsOf(stepKey, edges).filter((key) => byKey.has(key));
+  for (const key of ancestors) {
+    const writes = writesOf(byKey.get(key)!, registry);
+    keys.add(`steps.${key}.output`);
+    for (const name of writes) keys.add(`steps.${key}.output.${name}`);
+    for (const name of writes) keys.add(name);
+  }
+  return [...keys];
+}
+
+function writesOf(step: DraftStep, registry: StepTypeRegistry): string[] {
+  const definition = registry.get(step.type);
+  if (!definition?.writes) return [];
+  const parsed = definition.configSchema.safeParse(step.config ?? {});
+  if (!parsed.success) return [];
+  try {
+    return definition.writes(parsed.data);
+  } catch {
+    return [];
+  }
+}
+
+function walkStrings(value: unknown, path: string, visit: (source: string, path: string) => void): void {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, `${path}[${i}]`, visit));
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) walkStrings(item, `${path}.${key}`, visit);
+  }
+}
+
+function toIssue(stepKey: string, field: string, issue: ExpressionIssue): FlowExpressionIssue {
+  const at = issue.position !== undefined ? ` (at ${issue.position + 1})` : '';
+  const hint =
+    issue.suggestion && !issue.message.includes(issue.suggestion)
+      ? ` (did you mean "${issue.suggestion}"?)`
+      : '';
+  return {
+    stepKey,
+    field,
+    code: issue.code,
+    message: `step "${stepKey}": ${field}: ${issue.message}${at}${hint}`,
+  };
+}
