@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import { bootstrapIdentity } from './auth/bootstrap.js';
+import { loadConfig, type KinflowConfig } from './config/index.js';
+import { openDatabase } from './db/orm.js';
+import { loadDemoHousehold } from './demo/household.js';
+import { ActionTemplateService } from './flows/action-templates.js';
+import { FlowService } from './flows/service.js';
+import { FlowEngine } from './engine/engine.js';
+import type { AppPubSub, AppServices } from './graphql/context.js';
+import { createPubSub } from 'graphql-yoga';
+import { createHttpServer } from './http/server.js';
+import { discoverStepTypes } from './steps/registry.js';
+
+export interface StartOptions {
+  /** Environment to read configuration from; process.env by default. */
+  env?: Record<string, string | undefined>;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  demo?: boolean;
+  quiet?: boolean;
+}
+
+export interface StartedKinflow {
+  url: string;
+  port: number;
+  config: KinflowConfig;
+  /** What the first start created; the password and key are only known on that start. */
+  credentials: { adminEmail: string; adminPassword?: string; apiKey?: string; deviceToken?: string };
+  close(): Promise<void>;
+}
+
+export async function startKinflow(options: StartOptions = {}): Promise<StartedKinflow> {
+  const env = { ...(options.env ?? process.env) };
+  if (options.dataDir) env.KINFLOW_DATA_DIR = options.dataDir;
+  const config = loadConfig(env, {
+    ...(options.port !== undefined && { port: options.port }),
+    ...(options.host !== undefined && { host: options.host }),
+    ...(options.demo !== undefined && { demo: options.demo }),
+    ...(options.quiet !== undefined && { quiet: options.quiet }),
+  });
+  const orm = await openDatabase(config.sqlitePath);
+  const registry = await discoverStepTypes();
+  const engine = new FlowEngine({ orm, registry, timezone: config.timezone });
+  const pubsub: AppPubSub = createPubSub();
+  engine.events.subscribe((event) => pubsub.publish('execution', event));
+  engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
+  const services: AppServices = {
+    config,
+    registry,
+    engine,
+    pubsub,
+    flows: new FlowService(registry),
+    actionTemplates: new ActionTemplateService(registry),
+  };
+
+  const em = orm.em.fork();
+  const identity = await bootstrapIdentity(em, config);
+  let deviceToken: string | undefined;
+  if (identity.created && config.demo)
+    deviceToken = (await loadDemoHousehold(em, services.flows)).deviceToken;
+
+  await engine.start();
+  const { server, wsServer } = createHttpServer(orm, services);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const client of wsServer.clients) client.terminate();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.stop();
+      await orm.close();
+    })());
+
+  return {
+    url,
+    port,
+    config,
+    credentials: {
+      adminEmail: identity.adminEmail,
+      adminPassword: identity.adminPassword,
+      apiKey: identity.apiKey,
+      deviceToken,
+    },
+    close,
+  };
+}

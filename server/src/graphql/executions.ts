@@ -1,0 +1,382 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { filter, pipe } from 'graphql-yoga';
+import { EXECUTION_STATUSES, Flow, FlowExecution, FlowExecutionStep } from '../db/entities/index.js';
+import { EngineError } from '../engine/errors.js';
+import type { ExecutionRecord, PipelineExecutionEvent } from '../engine/types.js';
+import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
+import { ErrorInterface } from './errors.js';
+import { FlowRef } from './flow-types.js';
+
+const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+export function toRecord(row: Omit<FlowExecution, 'snapshot'>): ExecutionRecord {
+  return {
+    id: row.id,
+    flowId: row.flow.id,
+    flowName: '',
+    flowVersion: row.flowVersion,
+    status: row.status,
+    triggerType: row.triggerType,
+    triggerStepKey: row.triggerStepKey ?? null,
+    triggerPayload: row.triggerPayload,
+    data: row.data,
+    currentStep: row.currentStep ?? null,
+    completedSteps: row.completedSteps,
+    skippedSteps: row.skippedSteps,
+    error: row.error ?? null,
+    startedAt: row.startedAt ?? null,
+    finishedAt: row.finishedAt ?? null,
+    durationMs: row.durationMs ?? null,
+    resumeAt: row.resumeAt ?? null,
+    waitingFor: row.waitingFor ?? null,
+    cooloffConsumed: row.cooloffConsumed,
+    parentExecutionId: row.parentExecution?.id ?? null,
+    depth: row.depth,
+    rerunOf: row.rerunOf?.id ?? null,
+    eventSeq: row.eventSeq,
+    createdAt: row.createdAt,
+  };
+}
+
+async function loadRun(em: GraphQLContext['em'], id: string | null): Promise<ExecutionRecord | null> {
+  const row = id ? await em.findOne(FlowExecution, { id }, { exclude: ['snapshot'] }) : null;
+  return row ? toRecord(row) : null;
+}
+
+const statusValues = <T extends string>(values: readonly T[], describe: Record<T, string>) =>
+  Object.fromEntries(values.map((value) => [value.toUpperCase(), { value, description: describe[value] }]));
+
+export const ExecutionStatusEnum = builder.enumType('ExecutionStatus', {
+  description: 'Where a run stands.',
+  values: statusValues(EXECUTION_STATUSES, {
+    pending: 'Recorded, not started yet.',
+    running: 'Executing steps.',
+    waiting: 'Paused durably at a wait or a prompt; resumes when due or answered.',
+    completed: 'Finished.',
+    failed: 'A step failed with the stop strategy (see `error`).',
+    cancelled: 'Cancelled by a person or the API.',
+  }),
+});
+
+const EVENT_STATUSES = [...EXECUTION_STATUSES, 'skipped'] as const;
+const EventStatusEnum = builder.enumType('PipelineEventStatus', {
+  description: 'Status a run or a step moved to.',
+  values: statusValues(EVENT_STATUSES, {
+    pending: 'Run recorded.',
+    running: 'Run or step started.',
+    waiting: 'Run or step is waiting.',
+    completed: 'Run or step finished.',
+    failed: 'Run or step failed.',
+    cancelled: 'Run or step was cancelled.',
+    skipped: 'Step was passed over: every edge into it was dead.',
+  }),
+});
+
+const ExecutionErrorRef = builder.simpleObject('ExecutionError', {
+  description: 'Why a run failed.',
+  fields: (t) => ({
+    message: t.string({ description: 'What went wrong.' }),
+    stepKey: t.string({ nullable: true, description: 'The failing step.' }),
+    code: t.string({
+      nullable: true,
+      description: 'Machine-readable reason, e.g. `timeout`, `nesting_limit`.',
+    }),
+  }),
+});
+
+const StepRunRef = builder.objectRef<FlowExecutionStep>('StepRun').implement({
+  description: 'One attempt of one step in a run: a row of the timeline.',
+  fields: (t) => ({
+    stepKey: t.exposeString('stepKey', { description: 'Key of the step.' }),
+    stepType: t.exposeString('stepType', { description: 'Type of the step.' }),
+    status: t.expose('status', { type: EventStatusEnum, description: 'Outcome of the attempt.' }),
+    attempt: t.exposeInt('attempt', { description: 'Attempt number, from 1.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When the attempt started.' }),
+    elapsedMs: t.exposeInt('elapsedMs', { nullable: true, description: 'How long it took.' }),
+    output: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'What the step produced.',
+      resolve: (row) => row.output,
+    }),
+    ports: t.exposeStringList('ports', { description: 'Output ports it activated.' }),
+    error: t.exposeString('error', { nullable: true, description: 'Error message, if it failed.' }),
+  }),
+});
+
+// Declared before its fields because runs link to runs (parent, rerun).
+export const ExecutionRef = builder.objectRef<ExecutionRecord>('FlowExecution');
+
+builder.node(ExecutionRef, {
+  description: 'A run of a flow, with its status, pipeline data and step-by-step timeline.',
+  id: { resolve: (run) => run.id },
+  authScopes: { read: true },
+  loadMany: async (ids, { em }) =>
+    (await em.find(FlowExecution, { id: { $in: ids as string[] } })).map(toRecord),
+  fields: (t) => ({
+    flow: t.field({
+      type: FlowRef,
+      description: 'The flow that ran.',
+      resolve: (run, _args, { em }) => em.findOneOrFail(Flow, { id: run.flowId }),
+    }),
+    flowVersion: t.exposeInt('flowVersion', { description: 'Version of the flow graph the run executed.' }),
+    status: t.expose('status', { type: ExecutionStatusEnum, description: 'Where the run stands.' }),
+    triggerType: t.exposeString('triggerType', {
+      description: 'What started it: manual, schedule, sensor_value …',
+    }),
+    triggerStepKey: t.exposeString('triggerStepKey', {
+      nullable: true,
+      description: 'Trigger step that fired.',
+    }),
+    triggerPayload: t.field({
+      type: 'JSONObject',
+      description: 'Trigger payload.',
+      resolve: (run) => run.triggerPayload,
+    }),
+    data: t.field({
+      type: 'JSONObject',
+      description: 'Pipeline data at the last step boundary.',
+      resolve: (run) => run.data,
+    }),
+    snapshot: t.field({
+      type: 'JSONObject',
+      description: 'The immutable graph the run executed against.',
+      resolve: async (run, _args, { em }) =>
+        (await em.findOneOrFail(FlowExecution, { id: run.id }, { fields: ['snapshot'] })).snapshot,
+    }),
+    currentStep: t.exposeString('currentStep', {
+      nullable: true,
+      description: 'Step running or waiting now.',
+    }),
+    completedSteps: t.exposeStringList('completedSteps', { description: 'Keys of steps that completed.' }),
+    skippedSteps: t.exposeStringList('skippedSteps', { description: 'Keys of steps passed over.' }),
+    error: t.field({
+      type: ExecutionErrorRef,
+      nullable: true,
+      description: 'Why it failed.',
+      resolve: (run) => run.error,
+    }),
+    startedAt: t.expose('startedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the first step started.',
+    }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
+    durationMs: t.exposeInt('durationMs', { nullable: true, description: 'Total time, ms.' }),
+    resumeAt: t.expose('resumeAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a waiting run resumes.',
+    }),
+    waitingFor: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description: 'What a waiting run waits for.',
+      resolve: (run) => run.waitingFor,
+    }),
+    cooloffConsumed: t.exposeBoolean('cooloffConsumed', {
+      description: 'Whether this run started the flow’s cool-off.',
+    }),
+    depth: t.exposeInt('depth', { description: 'Nesting depth (0 for a run not started by another flow).' }),
+    parentExecution: t.field({
+      type: ExecutionRef,
+      nullable: true,
+      description: 'Run whose trigger_flow step started this one.',
+      resolve: (run, _args, { em }) => loadRun(em, run.parentExecutionId),
+    }),
+    rerunOf: t.field({
+      type: ExecutionRef,
+      nullable: true,
+      description: 'Run this one re-ran.',
+      resolve: (run, _args, { em }) => loadRun(em, run.rerunOf),
+    }),
+    eventSeq: t.exposeInt('eventSeq', {
+      description: 'Sequence number of the last event published for the run.',
+    }),
+    timeline: t.field({
+      type: [StepRunRef],
+      description: 'Every step attempt, in order.',
+      resolve: (run, _args, { em }) =>
+        em.find(FlowExecutionStep, { execution: run.id }, { orderBy: { startedAt: 'asc', id: 'asc' } }),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the run was recorded.' }),
+  }),
+});
+
+const EventKindEnum = builder.enumType('PipelineEventKind', {
+  description: 'Whether an event is about the whole run or one step.',
+  values: {
+    EXECUTION: { value: 'execution', description: 'The run.' },
+    STEP: { value: 'step', description: 'A step.' },
+  },
+});
+
+const PipelineEventRef = builder.objectRef<PipelineExecutionEvent>('PipelineExecutionEvent').implement({
+  description: 'A status change of a run or one of its steps, streamed live.',
+  fields: (t) => ({
+    executionId: t.id({
+      description: 'Global ID of the run.',
+      resolve: (e) => globalId('FlowExecution', e.executionId),
+    }),
+    flowId: t.id({ description: 'Global ID of the flow.', resolve: (e) => globalId('Flow', e.flowId) }),
+    flowName: t.exposeString('flowName', { description: 'Name of the flow.' }),
+    seq: t.exposeInt('seq', {
+      description: 'Per-run sequence number from 1; a gap means events were missed: refetch.',
+    }),
+    kind: t.expose('kind', { type: EventKindEnum, description: 'Run or step.' }),
+    status: t.expose('status', { type: EventStatusEnum, description: 'New status.' }),
+    stepKey: t.exposeString('stepKey', { nullable: true, description: 'Step key, for step events.' }),
+    stepType: t.exposeString('stepType', { nullable: true, description: 'Step type, for step events.' }),
+    ports: t.exposeStringList('ports', { nullable: true, description: 'Ports a completed step activated.' }),
+    elapsedMs: t.exposeInt('elapsedMs', { nullable: true, description: 'Time taken so far, ms.' }),
+    error: t.exposeString('error', { nullable: true, description: 'Error message, for failures.' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When it happened.' }),
+  }),
+});
+
+builder.objectType(EngineError, {
+  name: 'RunRefusedError',
+  description: 'The engine refused to start, cancel or rerun the run (flow disabled, not found, limits…).',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    reason: t.exposeString('code', { description: 'Machine-readable reason, e.g. `flow_disabled`.' }),
+  }),
+});
+
+const TestStepResultRef = builder.simpleObject('TestStepResult', {
+  description: 'What one step did with the given config and sample data; nothing was saved.',
+  fields: (t) => ({
+    success: t.boolean({ description: 'Whether the step succeeded.' }),
+    output: t.field({ type: 'JSON', nullable: true, description: 'Its output.' }),
+    ports: t.stringList({ description: 'Ports it would activate.' }),
+    error: t.string({ nullable: true, description: 'Error message, if it failed.' }),
+    durationMs: t.int({ description: 'How long it took.' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  executions: t.connection(
+    {
+      type: ExecutionRef,
+      description: 'Runs, newest first, filtered by flow, status and time.',
+      authScopes: { read: true },
+      args: {
+        flowId: t.arg.globalID({ for: FlowRef, description: 'Only runs of this flow.' }),
+        status: t.arg({ type: [ExecutionStatusEnum], description: 'Only runs in one of these states.' }),
+        since: t.arg({ type: 'DateTime', description: 'Only runs recorded at or after this time.' }),
+        until: t.arg({ type: 'DateTime', description: 'Only runs recorded before this time.' }),
+      },
+      resolve: (_root, args, { em }) =>
+        resolveCursorConnection(
+          { args, toCursor: (run: ExecutionRecord) => run.id },
+          async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+            // Ids are UUIDv7, so id order is recording order.
+            (
+              await em.find(
+                FlowExecution,
+                {
+                  ...(args.flowId && { flow: args.flowId.id }),
+                  ...(args.status?.length && { status: { $in: args.status } }),
+                  ...((args.since || args.until) && {
+                    createdAt: {
+                      ...(args.since && { $gte: args.since }),
+                      ...(args.until && { $lt: args.until }),
+                    },
+                  }),
+                  ...((before || after) && {
+                    id: { ...(before && { $gt: before }), ...(after && { $lt: after }) },
+                  }),
+                },
+                { limit, orderBy: { id: inverted ? 'asc' : 'desc' }, exclude: ['snapshot'] },
+              )
+            ).map(toRecord),
+        ),
+    },
+    { description: 'A page of runs.' },
+    { description: 'A run in a page of runs.' },
+  ),
+  execution: t.field({
+    type: ExecutionRef,
+    nullable: true,
+    description: 'One run by global ID; null when it does not exist (or was pruned by retention).',
+    authScopes: { read: true },
+    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    resolve: (_root, { id }, { em }) => loadRun(em, id.id),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  triggerFlow: t.field({
+    type: ExecutionRef,
+    description: 'Starts a run of a flow by hand with a payload; returns the recorded run at once.',
+    authScopes: { trigger: true },
+    errors: { types: [EngineError] },
+    args: {
+      id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      payload: t.arg({ type: 'JSONObject', description: 'Trigger payload, available as `trigger.payload`.' }),
+      triggerStepKey: t.arg.string({ description: 'Trigger step to start at, when the flow has several.' }),
+    },
+    resolve: (_root, args, { services }) =>
+      services.engine.trigger({
+        flowId: args.id.id,
+        payload: args.payload ?? {},
+        triggerType: 'manual',
+        ...(args.triggerStepKey && { triggerStepKey: args.triggerStepKey }),
+      }),
+  }),
+  cancelExecution: t.field({
+    type: ExecutionRef,
+    description: 'Cancels a run: a waiting run at once, a running one at its next step boundary.',
+    authScopes: { trigger: true },
+    errors: { types: [EngineError] },
+    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    resolve: (_root, { id }, { services }) => services.engine.cancel(id.id),
+  }),
+  rerunExecution: t.field({
+    type: ExecutionRef,
+    description: 'Starts a new run with the same trigger context as an earlier one (linked by `rerunOf`).',
+    authScopes: { trigger: true },
+    errors: { types: [EngineError] },
+    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    resolve: (_root, { id }, { services }) => services.engine.rerun(id.id),
+  }),
+  testStep: t.field({
+    type: TestStepResultRef,
+    description:
+      'Runs one step with a config and sample pipeline data, saving nothing (real actions do act).',
+    authScopes: { write: true },
+    args: {
+      type: t.arg.string({ required: true, description: 'Step type.' }),
+      config: t.arg({ type: 'JSONObject', required: true, description: 'Step config.' }),
+      data: t.arg({
+        type: 'JSONObject',
+        description: 'Sample pipeline data (`trigger`, `steps`, `vars` …).',
+      }),
+    },
+    resolve: (_root, args, { services }) =>
+      services.engine.testStep({ type: args.type, config: args.config, data: args.data ?? {} }),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  pipelineExecutionEvents: t.field({
+    type: PipelineEventRef,
+    description: 'Live status changes of runs and steps, optionally of one flow or one run.',
+    authScopes: { read: true },
+    args: {
+      flowId: t.arg.globalID({ for: FlowRef, description: 'Only events of this flow.' }),
+      executionId: t.arg.globalID({ for: ExecutionRef, description: 'Only events of this run.' }),
+    },
+    subscribe: (_root, args, { services }) =>
+      pipe(
+        services.pubsub.subscribe('execution'),
+        filter(
+          (event: PipelineExecutionEvent) =>
+            (!args.flowId || event.flowId === args.flowId.id) &&
+            (!args.executionId || event.executionId === args.executionId.id),
+        ),
+      ),
+    resolve: (event) => event,
+  }),
+}));

@@ -1,0 +1,192 @@
+import { raw } from '@mikro-orm/core';
+import {
+  ERROR_STRATEGIES,
+  Flow,
+  FlowActionTemplate,
+  FlowEdge,
+  FlowStep,
+  RUN_MODES,
+} from '../db/entities/index.js';
+import { ActionTemplateRef } from './action-templates.js';
+import { builder } from './builder.js';
+import { StepTypeRef } from './step-types.js';
+
+export const ErrorStrategyEnum = builder.enumType('ErrorStrategy', {
+  description: 'What happens when a step fails.',
+  values: Object.fromEntries(
+    ERROR_STRATEGIES.map((value) => [
+      value.toUpperCase(),
+      {
+        value,
+        description: {
+          stop: 'Fail the run (default).',
+          skip: 'Record the error and continue.',
+          retry:
+            'Retry with exponential backoff (1 s, 2 s, 4 s … capped at 30 s) up to `retryAttempts` times.',
+        }[value],
+      },
+    ]),
+  ),
+});
+
+export const RunModeEnum = builder.enumType('RunMode', {
+  description: 'What happens when a flow is triggered while a run of it is still going.',
+  values: Object.fromEntries(
+    RUN_MODES.map((value) => [
+      value.toUpperCase(),
+      {
+        value,
+        description: {
+          parallel: 'Start another run (up to `maxConcurrentRuns`).',
+          queued: 'Start it when the earlier runs finish.',
+          single: 'Skip the new trigger.',
+        }[value],
+      },
+    ]),
+  ),
+});
+
+const PositionRef = builder.simpleObject('CanvasPosition', {
+  description: 'Where a step sits on the canvas.',
+  fields: (t) => ({ x: t.float({ description: 'Horizontal.' }), y: t.float({ description: 'Vertical.' }) }),
+});
+
+export const FlowRef = builder.node(builder.objectRef<Flow>('Flow'), {
+  description: 'A flow: a trigger leading through conditions to actions, drawn on the canvas.',
+  id: { resolve: (flow) => flow.id },
+  authScopes: { read: true },
+  loadMany: (ids, context) => context.em.find(Flow, { id: { $in: ids as string[] } }),
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Unique name; `trigger_flow` can refer to it.' }),
+    description: t.exposeString('description', { description: 'What the flow is for.' }),
+    enabled: t.exposeBoolean('enabled', { description: 'Disabled flows are never triggered.' }),
+    version: t.exposeInt('version', {
+      description:
+        'Bumped on every graph change; pass it as `expectedVersion` when saving so stale edits are refused.',
+    }),
+    defaultStepTimeoutMs: t.exposeInt('defaultStepTimeoutMs', {
+      description: 'Timeout for steps that set none.',
+    }),
+    maxExecutions: t.exposeInt('maxExecutions', {
+      description: 'How many past runs are kept; older ones are pruned.',
+    }),
+    cooloffMinutes: t.exposeInt('cooloffMinutes', {
+      description: 'After a run that did something, further triggers are ignored for this long.',
+    }),
+    runMode: t.expose('runMode', {
+      type: RunModeEnum,
+      description: 'Behaviour when triggered while running.',
+    }),
+    maxConcurrentRuns: t.exposeInt('maxConcurrentRuns', { description: 'Cap on simultaneous runs.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the flow was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the flow last changed.' }),
+    steps: t.loadableList({
+      type: FlowStepRef,
+      description: 'The steps (nodes) of the flow.',
+      load: async (flowIds: string[], { em }) => {
+        const steps = await em.find(
+          FlowStep,
+          { flow: { $in: flowIds } },
+          { orderBy: { positionY: 'asc', positionX: 'asc', key: 'asc' } },
+        );
+        return flowIds.map((id) => steps.filter((step) => step.flow.id === id));
+      },
+      resolve: (flow) => flow.id,
+    }),
+    stepCount: t.loadable({
+      type: 'Int',
+      description: 'How many steps the flow has.',
+      load: async (flowIds: string[], { em }) => {
+        const rows: Array<{ flow: string; count: number }> = await em
+          .createQueryBuilder(FlowStep)
+          .select(['flow', raw('count(*) as count')])
+          .where({ flow: { $in: flowIds } })
+          .groupBy('flow')
+          .execute();
+        return flowIds.map((id) => Number(rows.find((row) => row.flow === id)?.count ?? 0));
+      },
+      resolve: (flow) => flow.id,
+    }),
+    edges: t.loadableList({
+      type: FlowEdgeRef,
+      description: 'The connections between steps.',
+      load: async (flowIds: string[], { em }) => {
+        const edges = await em.find(FlowEdge, { flow: { $in: flowIds } }, { populate: ['source', 'target'] });
+        return flowIds.map((id) => edges.filter((edge) => edge.flow.id === id));
+      },
+      resolve: (flow) => flow.id,
+    }),
+  }),
+});
+
+export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'), {
+  description: 'A step (node) of a flow.',
+  id: { resolve: (step) => step.id },
+  authScopes: { read: true },
+  loadMany: (ids, context) => context.em.find(FlowStep, { id: { $in: ids as string[] } }),
+  fields: (t) => ({
+    key: t.exposeString('key', {
+      description: 'Stable key, unique in the flow; templates use `steps.<key>.output`.',
+    }),
+    type: t.exposeString('type', { description: 'Step type, see `stepTypes`.' }),
+    stepType: t.field({
+      type: StepTypeRef,
+      nullable: true,
+      description: 'Metadata of the step type (null if the type is no longer installed).',
+      resolve: (step, _args, { services }) => services.registry.get(step.type) ?? null,
+    }),
+    config: t.field({
+      type: 'JSONObject',
+      description: 'Configuration, valid against the type’s schema.',
+      resolve: (step) => step.config,
+    }),
+    label: t.exposeString('label', { description: 'Label on the canvas.' }),
+    position: t.field({
+      type: PositionRef,
+      description: 'Canvas position.',
+      resolve: (step) => ({ x: step.positionX, y: step.positionY }),
+    }),
+    enabled: t.exposeBoolean('enabled', { description: 'Disabled steps are passed over.' }),
+    onError: t.expose('onError', {
+      type: ErrorStrategyEnum,
+      description: 'What happens when the step fails.',
+    }),
+    retryAttempts: t.exposeInt('retryAttempts', { description: 'Attempts when `onError` is RETRY.' }),
+    timeoutMs: t.exposeInt('timeoutMs', {
+      nullable: true,
+      description: 'Step timeout; the flow default when null.',
+    }),
+    actionTemplate: t.field({
+      type: ActionTemplateRef,
+      nullable: true,
+      description: 'Action template this step overrides; `config` then holds only the overrides.',
+      resolve: (step, _args, { em }) =>
+        step.actionTemplate ? em.findOne(FlowActionTemplate, { id: step.actionTemplate.id }) : null,
+    }),
+    resolvedConfig: t.field({
+      type: 'JSONObject',
+      description: 'The config that runs: the template’s config with this step’s overrides on top.',
+      resolve: async (step, _args, { em }) => {
+        const template = step.actionTemplate
+          ? await em.findOne(FlowActionTemplate, { id: step.actionTemplate.id })
+          : null;
+        return { ...(template?.config ?? {}), ...step.config };
+      },
+    }),
+  }),
+});
+
+export const FlowEdgeRef = builder.node(builder.objectRef<FlowEdge>('FlowEdge'), {
+  description: 'A connection from a port of one step to another step.',
+  id: { resolve: (edge) => edge.id },
+  authScopes: { read: true },
+  loadMany: (ids, context) =>
+    context.em.find(FlowEdge, { id: { $in: ids as string[] } }, { populate: ['source', 'target'] }),
+  fields: (t) => ({
+    source: t.string({ description: 'Key of the source step.', resolve: (edge) => edge.source.key }),
+    sourcePort: t.exposeString('sourcePort', {
+      description: 'Port of the source step the edge leaves from.',
+    }),
+    target: t.string({ description: 'Key of the target step.', resolve: (edge) => edge.target.key }),
+  }),
+});

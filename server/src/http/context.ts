@@ -1,0 +1,31 @@
+import type { MikroORM } from '@mikro-orm/better-sqlite';
+import { permissionsOf } from '../auth/actor.js';
+import { resolveToken } from '../auth/service.js';
+import type { AppServices, GraphQLContext } from '../graphql/context.js';
+
+/** Bearer token from an HTTP header, an `X-API-Key` header, or WebSocket connectionParams. */
+export function bearerFrom(source: {
+  headers?: Headers;
+  connectionParams?: Record<string, unknown>;
+}): string | null {
+  const fromHeader = source.headers?.get('authorization') ?? undefined;
+  const fromParams = source.connectionParams?.authorization ?? source.connectionParams?.Authorization;
+  const raw = fromHeader ?? (typeof fromParams === 'string' ? fromParams : undefined);
+  if (raw) {
+    const match = /^Bearer\s+(\S+)$/i.exec(raw.trim());
+    return match?.[1] ?? null;
+  }
+  return source.headers?.get('x-api-key') ?? null;
+}
+
+/** One EntityManager fork per operation, with the caller resolved from its token. */
+export async function createContext(
+  orm: MikroORM,
+  services: AppServices,
+  source: { headers?: Headers; connectionParams?: Record<string, unknown> },
+): Promise<GraphQLContext> {
+  const em = orm.em.fork();
+  const token = bearerFrom(source);
+  const actor = token ? await resolveToken(em, token) : null;
+  return { em, actor, permissions: permissionsOf(actor), token, services };
+}
