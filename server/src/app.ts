@@ -9,6 +9,7 @@ import { FlowEngine } from './engine/engine.js';
 import type { AppPubSub, AppServices } from './graphql/context.js';
 import { createPubSub } from 'graphql-yoga';
 import { createHttpServer } from './http/server.js';
+import { loadOrCreateSecretKey, SecretBox } from './crypto/secret-box.js';
 import { discoverStepTypes } from './steps/registry.js';
 
 export interface StartOptions {
@@ -41,6 +42,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   });
   const orm = await openDatabase(config.sqlitePath);
   const registry = await discoverStepTypes();
+  const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
   const engine = new FlowEngine({ orm, registry, timezone: config.timezone });
   const pubsub: AppPubSub = createPubSub();
   engine.events.subscribe((event) => pubsub.publish('execution', event));
@@ -52,6 +54,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     pubsub,
     flows: new FlowService(registry),
     actionTemplates: new ActionTemplateService(registry),
+    secrets,
   };
 
   const em = orm.em.fork();

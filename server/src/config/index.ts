@@ -21,6 +21,12 @@ export interface KinflowConfig {
   timezone: string;
   /** Hosts and CIDRs outbound requests may reach although private (KINFLOW_OUTBOUND_ALLOW). */
   outbound: OutboundPolicy;
+  /** KINFLOW_SECRET_KEY (32 bytes, hex or base64) for secrets at rest; else `<dataDir>/secret.key`. */
+  secretKey?: string;
+  /** MQTT broker to take telemetry from (MQTT_URL, e.g. mqtt://127.0.0.1:1883); off when unset. */
+  mqttUrl?: string;
+  /** How often the scheduler checks schedules, heartbeats and sensor `for` durations. */
+  schedulerTickMs: number;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +60,15 @@ function parseOutbound(raw: string | undefined): OutboundPolicy {
   }
 }
 
+function parseSeconds(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new ConfigError(`${name} must be a positive number of seconds, got "${raw}"`);
+  }
+  return seconds;
+}
+
 const truthy = (value: string | undefined): boolean => value === '1' || value === 'true' || value === 'yes';
 
 export function loadConfig(
@@ -75,6 +90,10 @@ export function loadConfig(
     quiet: truthy(env.KINFLOW_QUIET),
     timezone: env.KINFLOW_TIMEZONE ?? env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     outbound: parseOutbound(env.KINFLOW_OUTBOUND_ALLOW),
+    secretKey: env.KINFLOW_SECRET_KEY || undefined,
+    mqttUrl: env.MQTT_URL || undefined,
+    schedulerTickMs:
+      parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

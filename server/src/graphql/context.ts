@@ -10,6 +10,7 @@ import type {
 } from '../engine/types.js';
 import type { Actor, Permission } from '../auth/actor.js';
 import type { KinflowConfig } from '../config/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { ActionTemplateService } from '../flows/action-templates.js';
 import type { FlowService } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
@@ -33,6 +34,8 @@ export interface AppServices {
   registry: StepTypeRegistry;
   flows: FlowService;
   actionTemplates: ActionTemplateService;
+  /** Seals and opens secrets stored at rest (SSH credentials). */
+  secrets: SecretBox;
 }
 
 /** Per-operation context: one EntityManager fork per HTTP request, SSE stream or WebSocket operation. */
