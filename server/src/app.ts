@@ -6,6 +6,7 @@ import { loadDemoHousehold } from './demo/household.js';
 import { ActionTemplateService } from './flows/action-templates.js';
 import { FlowService } from './flows/service.js';
 import { FlowEngine } from './engine/engine.js';
+import { checkFlowExpressions } from './engine/validation.js';
 import type { AppPubSub, AppServices } from './graphql/context.js';
 import { createPubSub } from 'graphql-yoga';
 import { createHttpServer } from './http/server.js';
@@ -52,7 +53,11 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     registry,
     engine,
     pubsub,
-    flows: new FlowService(registry),
+    // Expression problems are reported as `invalid_expression`, with the parser's message and position.
+    flows: new FlowService(registry, [
+      (steps, edges) =>
+        checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
+    ]),
     actionTemplates: new ActionTemplateService(registry),
     secrets,
   };

@@ -30,6 +30,7 @@ const cases: Array<{
   code: string;
   stepKey?: string;
   field: string | RegExp;
+  message?: RegExp;
 }> = [
   {
     name: 'unknown step type',
@@ -118,6 +119,46 @@ const cases: Array<{
     code: 'CYCLE',
     field: 'edges',
   },
+  {
+    name: 'a template naming a step that does not run before it',
+    steps: [
+      { key: 'start', type: 'manual' },
+      { key: 'scene_1', type: 'log', config: { message: 'looked' } },
+      { key: 'tell', type: 'log', config: { message: 'saw {{ steps.scene_2.output.message }}' } },
+    ],
+    edges: [
+      { source: 'start', target: 'scene_1' },
+      { source: 'scene_1', target: 'tell' },
+    ],
+    code: 'INVALID_EXPRESSION',
+    stepKey: 'tell',
+    field: 'config.message',
+    message: /did you mean steps\.scene_1\.output/,
+  },
+  {
+    name: 'a condition that does not parse',
+    steps: [
+      { key: 'start', type: 'manual' },
+      { key: 'hot', type: 'condition', config: { expression: 'trigger.payload.value >' } },
+    ],
+    edges: [{ source: 'start', target: 'hot' }],
+    code: 'INVALID_EXPRESSION',
+    stepKey: 'hot',
+    field: 'config.expression',
+    message: /at column \d+/,
+  },
+  {
+    name: 'an unknown function',
+    steps: [
+      { key: 'start', type: 'manual' },
+      { key: 'hot', type: 'condition', config: { expression: "icontain(trigger.payload.room, 'bath')" } },
+    ],
+    edges: [{ source: 'start', target: 'hot' }],
+    code: 'INVALID_EXPRESSION',
+    stepKey: 'hot',
+    field: 'config.expression',
+    message: /did you mean icontains\(\)/,
+  },
 ];
 
 describe('validation at save time: a typed error naming step and field, and nothing written', () => {
@@ -135,6 +176,7 @@ describe('validation at save time: a typed error naming step and field, and noth
       if (example.stepKey) expect(issue.stepKey).toBe(example.stepKey);
       expect(issue.field).toMatch(example.field);
       expect(issue.message.length).toBeGreaterThan(10);
+      if (example.message) expect(issue.message).toMatch(example.message);
       expect(await snapshot()).toEqual(before);
     });
   }

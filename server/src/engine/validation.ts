@@ -114,7 +114,13 @@ function walkStrings(value: unknown, path: string, visit: (source: string, path:
 }
 
 function toIssue(stepKey: string, field: string, issue: ExpressionIssue): FlowExpressionIssue {
-  const at = issue.position !== undefined ? ` (at ${issue.position + 1})` : '';
+  // Positions are 0-based offsets inside the engine; people count columns from 1.
+  let text = issue.message;
+  if (issue.position !== undefined) {
+    const column = `at column ${issue.position + 1}`;
+    const inline = ` at ${issue.position}`;
+    text = text.includes(inline) ? text.replace(inline, ` ${column}`) : `${text} (${column})`;
+  }
   const hint =
     issue.suggestion && !issue.message.includes(issue.suggestion)
       ? ` (did you mean "${issue.suggestion}"?)`
@@ -123,6 +129,6 @@ function toIssue(stepKey: string, field: string, issue: ExpressionIssue): FlowEx
     stepKey,
     field,
     code: issue.code,
-    message: `step "${stepKey}": ${field}: ${issue.message}${at}${hint}`,
+    message: `step "${stepKey}": ${field}: ${text}${hint}`,
   };
 }

@@ -1,3 +1,4 @@
+import { filter, pipe } from 'graphql-yoga';
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { ALERT_LEVELS, Flow, FlowAlert, GatewayNode, User } from '../db/entities/index.js';
 import { NotFoundError } from '../flows/errors.js';
@@ -123,6 +124,32 @@ builder.mutationFields((t) => ({
         alert.acknowledgedBy = actor?.kind === 'user' ? em.getReference(User, actor.id) : null;
         await em.flush();
       }
+      return alert;
+    },
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  alertRaised: t.field({
+    type: AlertRef,
+    description: 'Alerts as they are raised (after they are stored), optionally of one level or one flow.',
+    authScopes: { read: true },
+    args: {
+      level: t.arg({ type: AlertLevelEnum, description: 'Only this level.' }),
+      flowId: t.arg.globalID({ for: FlowRef, description: 'Only alerts of this flow.' }),
+    },
+    subscribe: (_root, args, { services }) =>
+      pipe(
+        services.pubsub.subscribe('alert'),
+        filter(
+          (event) =>
+            (!args.level || event.level === args.level) && (!args.flowId || event.flowId === args.flowId.id),
+        ),
+      ),
+    // A fresh fork per event: the subscription's own identity map would otherwise grow without bound.
+    resolve: async (event, _args, { em }) => {
+      const alert = await em.fork().findOne(FlowAlert, { id: event.id });
+      if (!alert) throw new Error(`alert ${event.id} is gone`);
       return alert;
     },
   }),

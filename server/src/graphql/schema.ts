@@ -11,6 +11,7 @@ import './home.js';
 import './alerts.js';
 import './action-templates.js';
 import './executions.js';
+import './flow-data-keys.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

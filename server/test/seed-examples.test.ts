@@ -1,0 +1,191 @@
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CREATE_FLOW } from './fixtures.js';
+import { API_KEY, startTestServer, type TestServer } from './harness.js';
+
+// The seeds' worked examples, run over the public API exactly as a third-party app would.
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+const TRIGGER = `mutation($id: ID!, $payload: JSONObject) { triggerFlow(id: $id, payload: $payload) {
+  ... on MutationTriggerFlowSuccess { data { id } } ... on Error { code message } } }`;
+const GET = `query($id: ID!) { execution(id: $id) { status completedSteps skippedSteps
+  timeline { stepKey status ports output } } }`;
+
+async function createFlow(name: string, steps: unknown[], edges: unknown[]): Promise<string> {
+  const result = await server.gql(CREATE_FLOW, { input: { name, steps, edges } });
+  expect(result.data.createFlow.__typename, JSON.stringify(result)).toBe('MutationCreateFlowSuccess');
+  return result.data.createFlow.data.id as string;
+}
+
+async function runToEnd(flowId: string, payload: Record<string, unknown>) {
+  const triggered = await server.gql(TRIGGER, { id: flowId, payload });
+  const id = triggered.data.triggerFlow.data.id as string;
+  for (let i = 0; i < 200; i++) {
+    const run = (await server.gql(GET, { id })).data.execution;
+    if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(run.status)) return run;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`run ${id} did not finish`);
+}
+
+describe('003 Flows: condition branching', () => {
+  // query_users → check_has_users ─true→ process_users → send_report ─┐
+  //                               └false→ log_empty ──────────────────┴→ cleanup (a root step)
+  const graph = {
+    steps: [
+      { key: 'query_users', type: 'manual' },
+      {
+        key: 'check_has_users',
+        type: 'condition',
+        config: { expression: 'length(trigger.payload.users) > 0' },
+      },
+      { key: 'process_users', type: 'log', config: { message: 'processing {{ trigger.payload.users }}' } },
+      { key: 'send_report', type: 'log', config: { message: 'report sent' } },
+      { key: 'log_empty', type: 'log', config: { message: 'no users' } },
+      { key: 'cleanup', type: 'log', config: { message: 'cleanup' } },
+    ],
+    edges: [
+      { source: 'query_users', target: 'check_has_users' },
+      { source: 'check_has_users', sourcePort: 'true', target: 'process_users' },
+      { source: 'process_users', target: 'send_report' },
+      { source: 'check_has_users', sourcePort: 'false', target: 'log_empty' },
+      { source: 'send_report', target: 'cleanup' },
+      { source: 'log_empty', target: 'cleanup' },
+    ],
+  };
+
+  it('runs the true branch, then the next root step once', async () => {
+    const flowId = await createFlow('003 branching (true)', graph.steps, graph.edges);
+    const run = await runToEnd(flowId, { users: ['ada', 'grace'] });
+    expect(run.status).toBe('COMPLETED');
+    expect(run.completedSteps).toEqual([
+      'query_users',
+      'check_has_users',
+      'process_users',
+      'send_report',
+      'cleanup',
+    ]);
+    expect(run.skippedSteps).toEqual(['log_empty']);
+  });
+
+  it('runs the false branch, then the next root step once', async () => {
+    const flowId = await createFlow('003 branching (false)', graph.steps, graph.edges);
+    const run = await runToEnd(flowId, { users: [] });
+    expect(run.completedSteps).toEqual(['query_users', 'check_has_users', 'log_empty', 'cleanup']);
+    expect(run.skippedSteps).toEqual(['process_users', 'send_report']);
+    expect(run.timeline.filter((row: { stepKey: string }) => row.stepKey === 'cleanup')).toHaveLength(1);
+  });
+});
+
+describe('004 Composable Pipelines: conditional alert escalation', () => {
+  // assess → condition ─true (emergency)→ alert [emergency] → follow_up
+  //                    └false (routine) → alert [info]
+  const steps = [
+    { key: 'assess', type: 'manual' },
+    {
+      key: 'logic_response',
+      type: 'set_variable',
+      config: { key: 'last_severity', value: '{{ trigger.payload.severity }}', scope: 'flow' },
+    },
+    {
+      key: 'is_emergency',
+      type: 'condition',
+      config: { expression: "trigger.payload.severity == 'emergency'" },
+    },
+    {
+      key: 'emergency_alert',
+      type: 'alert',
+      config: {
+        level: 'emergency',
+        message: 'Emergency in the {{ trigger.payload.room }}: {{ trigger.payload.reason }}',
+      },
+    },
+    { key: 'follow_up', type: 'log', config: { message: 'escalated at {{ system.local_time }}' } },
+    {
+      key: 'routine_alert',
+      type: 'alert',
+      config: { level: 'info', message: 'Routine: {{ trigger.payload.reason }}' },
+    },
+  ];
+  const edges = [
+    { source: 'assess', target: 'logic_response' },
+    { source: 'logic_response', target: 'is_emergency' },
+    { source: 'is_emergency', sourcePort: 'true', target: 'emergency_alert' },
+    { source: 'emergency_alert', target: 'follow_up' },
+    { source: 'is_emergency', sourcePort: 'false', target: 'routine_alert' },
+  ];
+
+  it('routes by severity and streams each alert to a subscribed caregiver', async () => {
+    const flowId = await createFlow('004 escalation', steps, edges);
+    const client = createClient({
+      url: `ws://127.0.0.1:${server.port}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${API_KEY}` },
+    });
+    const received: Array<{ level: string; message: string; stepKey: string; flow: { name: string } }> = [];
+    const twoAlerts = new Promise<void>((resolve, reject) => {
+      client.subscribe(
+        {
+          query: `subscription($flowId: ID) { alertRaised(flowId: $flowId) { level message stepKey flow { name } } }`,
+          variables: { flowId },
+        },
+        {
+          next: (message) => {
+            received.push((message.data as { alertRaised: (typeof received)[number] }).alertRaised);
+            if (received.length === 2) resolve();
+          },
+          error: reject,
+          complete: () => undefined,
+        },
+      );
+    });
+    // graphql-ws acknowledges the subscribe before the server has attached it to the topic.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    const emergency = await runToEnd(flowId, {
+      severity: 'emergency',
+      room: 'bathroom',
+      reason: 'fall detected',
+    });
+    expect(emergency.completedSteps).toEqual([
+      'assess',
+      'logic_response',
+      'is_emergency',
+      'emergency_alert',
+      'follow_up',
+    ]);
+    expect(emergency.skippedSteps).toEqual(['routine_alert']);
+    const routine = await runToEnd(flowId, { severity: 'routine', room: 'kitchen', reason: 'fridge open' });
+    expect(routine.completedSteps).toEqual(['assess', 'logic_response', 'is_emergency', 'routine_alert']);
+
+    await twoAlerts;
+    await client.dispose();
+    expect(received).toEqual([
+      {
+        level: 'EMERGENCY',
+        message: 'Emergency in the bathroom: fall detected',
+        stepKey: 'emergency_alert',
+        flow: { name: '004 escalation' },
+      },
+      {
+        level: 'INFO',
+        message: 'Routine: fridge open',
+        stepKey: 'routine_alert',
+        flow: { name: '004 escalation' },
+      },
+    ]);
+    const listed = await server.gql(
+      `query($flowId: ID) { alerts(flowId: $flowId, first: 10) { edges { node { level acknowledged } } } }`,
+      { flowId },
+    );
+    expect(listed.data.alerts.edges.map((edge: { node: { level: string } }) => edge.node.level)).toEqual([
+      'INFO',
+      'EMERGENCY',
+    ]);
+  });
+});
