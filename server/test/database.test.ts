@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/index.js';
+import { migrationsList } from '../src/db/migrations/index.js';
 import { openDatabase } from '../src/db/orm.js';
 
 describe('database', () => {
@@ -75,7 +76,7 @@ describe('database', () => {
       const applied = await orm.em
         .getConnection()
         .execute<Array<{ n: number }>>('select count(*) as n from kinflow_migrations');
-      expect(applied[0]?.n).toBe(1);
+      expect(applied[0]?.n).toBe(migrationsList.length); // each once, also on the second start
       await orm.close();
     }
     fs.rmSync(dir, { recursive: true, force: true });

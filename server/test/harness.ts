@@ -30,7 +30,9 @@ export interface GqlResponse<T> {
 }
 
 /** A real server on a free port with its own data folder; `token` defaults to the full-scope API key. */
-export async function startTestServer(options: { demo?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { demo?: boolean; /** Extra environment, e.g. MQTT_URL. */ env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinflow-test-'));
   const server = await startKinflow({
     dataDir,
@@ -43,6 +45,7 @@ export async function startTestServer(options: { demo?: boolean } = {}): Promise
       KINFLOW_ADMIN_PASSWORD: ADMIN.password,
       KINFLOW_API_KEY: API_KEY,
       KINFLOW_PWA_DIR: path.join(dataDir, 'no-pwa'),
+      ...options.env,
     },
   });
   const url = `http://127.0.0.1:${server.port}`;

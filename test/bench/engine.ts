@@ -81,7 +81,7 @@ async function measure(
 }
 
 /** Simple inserts in one transaction through the same ORM connection the engine uses. */
-async function ceiling(orm: Orm): Promise<number> {
+export async function sqliteCeiling(orm: Orm): Promise<number> {
   const client = orm.em.getConnection().getKnex().client as {
     acquireConnection(): Promise<any>;
     releaseConnection(c: unknown): Promise<void>;
@@ -116,7 +116,7 @@ export async function engineBenchmark(): Promise<void> {
     const a = await measure(engine, plain, RUNS);
     const b = await measure(engine, waiting, RUNS);
     await engine.stop();
-    const c = await ceiling(orm);
+    const c = await sqliteCeiling(orm);
 
     const rows = (perRun: number, runs: number) => perRun * runs;
     console.log('engine benchmark (file-backed SQLite, WAL, timeline on)');

@@ -25,8 +25,15 @@ export interface KinflowConfig {
   secretKey?: string;
   /** MQTT broker to take telemetry from (MQTT_URL, e.g. mqtt://127.0.0.1:1883); off when unset. */
   mqttUrl?: string;
+  /** First topic level Kinflow listens under (KINFLOW_MQTT_PREFIX): <prefix>/<node>/<metric>. */
+  mqttTopicPrefix: string;
   /** How often the scheduler checks schedules, heartbeats and sensor `for` durations. */
   schedulerTickMs: number;
+  /**
+   * Create a node for readings and events naming an unknown one (KINFLOW_TELEMETRY_AUTO_REGISTER).
+   * Off by default: a typo in a sensor's config would otherwise invent nodes.
+   */
+  telemetryAutoRegister: boolean;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +76,17 @@ function parseSeconds(name: string, raw: string | undefined, fallback: number): 
   return seconds;
 }
 
+function parseTopicPrefix(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'kinflow';
+  // Wildcards or a trailing slash would change what the subscriptions match.
+  if (/[+#]/.test(raw) || raw.includes('\u0000') || raw.startsWith('/') || raw.endsWith('/')) {
+    throw new ConfigError(
+      `KINFLOW_MQTT_PREFIX must be topic levels without + or # or outer slashes, got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
 const truthy = (value: string | undefined): boolean => value === '1' || value === 'true' || value === 'yes';
 
 export function loadConfig(
@@ -92,8 +110,10 @@ export function loadConfig(
     outbound: parseOutbound(env.KINFLOW_OUTBOUND_ALLOW),
     secretKey: env.KINFLOW_SECRET_KEY || undefined,
     mqttUrl: env.MQTT_URL || undefined,
+    mqttTopicPrefix: parseTopicPrefix(env.KINFLOW_MQTT_PREFIX),
     schedulerTickMs:
       parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,
+    telemetryAutoRegister: truthy(env.KINFLOW_TELEMETRY_AUTO_REGISTER),
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

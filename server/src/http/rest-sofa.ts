@@ -27,6 +27,25 @@ export function restPlugin() {
       'Mutation.deleteFlow': { method: 'DELETE', path: '/flows/:id', tags: ['Flows'] },
       'Mutation.triggerFlow': { method: 'POST', path: '/flows/:id/trigger', tags: ['Runs'] },
       'Query.executions': { method: 'GET', path: '/flows/:flowId/executions', tags: ['Runs'] },
+      'Query.metricPreview': { method: 'GET', path: '/flows/metric-preview', tags: ['Telemetry'] },
+      'Query.latestTelemetry': { method: 'GET', path: '/telemetry/latest', tags: ['Telemetry'] },
+      'Mutation.ingestTelemetry': {
+        method: 'POST',
+        path: '/telemetry',
+        tags: ['Telemetry'],
+        responseStatus: 200,
+      },
+      'Mutation.postNodeEvent': {
+        method: 'POST',
+        path: '/nodes/:node/events/:name',
+        tags: ['Telemetry'],
+        responseStatus: 200,
+      },
+      'Query.gatewayNodes': { method: 'GET', path: '/nodes', tags: ['Nodes'] },
+      'Query.gatewayNode': { method: 'GET', path: '/nodes/:id', tags: ['Nodes'] },
+      'Mutation.createNode': { method: 'POST', path: '/nodes', tags: ['Nodes'], responseStatus: 200 },
+      'Mutation.updateNode': { method: 'PUT', path: '/nodes/:id', tags: ['Nodes'] },
+      'Mutation.deleteNode': { method: 'DELETE', path: '/nodes/:id', tags: ['Nodes'] },
     },
     openAPI: {
       info: {

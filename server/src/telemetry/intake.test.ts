@@ -172,7 +172,7 @@ describe('loadNodeDirectory (nodes table)', () => {
         `select n.name, n.status, n.metadata, t.value from nodes n join telemetry_latest t on t.node_id = n.id order by n.name`,
       )) as Array<Record<string, unknown>>;
     expect(rows).toEqual([
-      { name: 'porch', status: 'unknown', metadata: '{}', value: 6 },
+      { name: 'porch', status: 'online', metadata: '{}', value: 6 },
       { name: 'shed', status: 'online', metadata: '{"autoRegistered":true}', value: 4 },
     ]);
   });

@@ -88,6 +88,7 @@ export class TelemetryIntake implements TelemetrySink {
     if (batch.length > maxBatch) {
       throw new TelemetryBatchError(`a batch holds at most ${maxBatch} readings (got ${batch.length})`);
     }
+    await this.options.store.drained(); // back-pressure while the database is behind
     const now = this.clock();
     const { nodes, autoRegister } = this.options;
     const parsed = parseReadings(batch, { now, nodes, autoRegister });

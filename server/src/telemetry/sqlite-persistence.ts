@@ -139,8 +139,9 @@ export class SqliteTelemetryPersistence implements TelemetryPersistence {
           where excluded.recorded_at >= telemetry_latest.recorded_at`,
         batch.latest,
       );
+      // A node that reports is online, whatever a missed heartbeat made of it before.
       const touch = this.statement(
-        'update nodes set last_seen_at = ? where id = ? and (last_seen_at is null or last_seen_at < ?)',
+        `update nodes set last_seen_at = ?, status = 'online' where id = ? and (last_seen_at is null or last_seen_at < ?)`,
       );
       for (const [nodeId, at] of batch.seen) touch.run(at.getTime(), nodeId, at.getTime());
     })();

@@ -289,3 +289,52 @@ describe('TelemetryStore when persistence fails', () => {
     expect(store.latest('a', 'temp')?.value).toBe(3);
   });
 });
+
+describe('TelemetryStore back-pressure', () => {
+  /** A persistence whose writes wait until released, like a database that has fallen behind. */
+  function slowPersistence() {
+    const written: Reading[] = [];
+    let release!: () => void;
+    let gate = new Promise<void>((resolve) => (release = resolve));
+    const persistence: TelemetryPersistence = {
+      loadLatest: async () => [],
+      loadHistory: async () => [],
+      write: async (batch) => {
+        await gate;
+        written.push(...batch.samples);
+        return { droppedNodes: [] };
+      },
+      pruneOlderThan: async () => 0,
+      prunePairs: async () => 0,
+    };
+    return {
+      persistence,
+      written,
+      open: () => {
+        release();
+        gate = Promise.resolve();
+      },
+    };
+  }
+
+  it('drained() waits while the backlog is over maxBacklog, and resolves once it is written', async () => {
+    const slow = slowPersistence();
+    const store = await TelemetryStore.open({
+      persistence: slow.persistence,
+      maxBacklog: 10,
+      flushMaxReadings: 1000,
+      flushIntervalMs: 3_600_000,
+    });
+    store.ingest(Array.from({ length: 5 }, (_, i) => r('a', 'm', i)));
+    await store.drained(); // under the limit: no wait
+    store.ingest(Array.from({ length: 20 }, (_, i) => r('a', 'm', i)));
+    let done = false;
+    const waiting = store.drained().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toBe(false);
+    slow.open();
+    await waiting;
+    expect(slow.written).toHaveLength(25);
+    await store.close();
+  });
+});

@@ -30,6 +30,12 @@ export interface TelemetryStoreOptions {
    * are dropped (latest values are always kept). Default 500 000.
    */
   maxPendingSamples?: number;
+  /**
+   * Backlog of unwritten samples beyond which `drained()` makes callers wait for the database, so a
+   * sustained overload slows the senders down instead of piling up readings only memory holds.
+   * Default 20 000 (a few seconds of a busy home; normal bursts never wait).
+   */
+  maxBacklog?: number;
   /** Background flush and prune failures; the readings stay queued and are retried. */
   onError?: (error: unknown) => void;
 }
@@ -51,6 +57,8 @@ export class TelemetryStore {
   private pendingSeen = new Map<string, Date>();
   /** Pairs written since the last prune: only their database rows can have outgrown the ring. */
   private prunable = new Set<string>();
+  /** Samples a running write has taken but not yet committed. */
+  private writing = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private flushRequested = false;
   private timers: NodeJS.Timeout[] = [];
@@ -103,6 +111,23 @@ export class TelemetryStore {
     }
   }
 
+  /**
+   * Resolves once the write-behind backlog is at most `maxBacklog`, flushing meanwhile. Intakes await it
+   * before accepting a batch: back-pressure for HTTP clients and the MQTT queue. Rejects when the
+   * database refuses writes, so nothing more is acknowledged that could not be persisted.
+   */
+  async drained(): Promise<void> {
+    const limit = this.options.maxBacklog ?? 20_000;
+    while (this.options.persistence && !this.closed && this.backlog > limit) await this.flush();
+  }
+
+  /** A heartbeat without a reading (a node event): only nodes.last_seen_at / status are written. */
+  seen(nodeId: string, at: Date = this.clock()): void {
+    if (this.closed || !this.options.persistence) return;
+    const previous = this.pendingSeen.get(nodeId);
+    if (!previous || previous < at) this.pendingSeen.set(nodeId, at);
+  }
+
   latest(nodeId: string, metric: string): LatestValue | undefined {
     return this.latestByKey.get(keyOf(nodeId, metric));
   }
@@ -130,6 +155,11 @@ export class TelemetryStore {
 
   get pendingCount(): number {
     return this.pendingSamples.length;
+  }
+
+  /** Samples not yet in the database: waiting, plus taken by a write that is still running. */
+  get backlog(): number {
+    return this.pendingSamples.length + this.writing;
   }
 
   /** Recent values with min/max/avg for one node, or for every node when nodeId is null. */
@@ -194,6 +224,7 @@ export class TelemetryStore {
     this.pendingSeen = new Map();
     const chunk = Math.max(1, this.options.rowsPerTransaction ?? 200);
     let written = 0;
+    this.writing = samples.length;
     try {
       // Samples in bounded transactions; latest values and last-seen times ride with the last one.
       while (samples.length - written > chunk) {
@@ -203,6 +234,7 @@ export class TelemetryStore {
           seen: [],
         });
         written += chunk;
+        this.writing = samples.length - written;
         for (const nodeId of droppedNodes) this.forgetNode(nodeId);
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -230,6 +262,8 @@ export class TelemetryStore {
       for (const key of latestKeys) this.pendingLatest.add(key);
       for (const [nodeId, at] of seen) if (!this.pendingSeen.has(nodeId)) this.pendingSeen.set(nodeId, at);
       throw error;
+    } finally {
+      this.writing = 0;
     }
   }
 

@@ -36,6 +36,28 @@ export const GatewayNode = defineEntity({
 });
 export type GatewayNode = InferEntity<typeof GatewayNode>;
 
+/** What `sshSecretEncrypted` holds once opened: exactly one of a password or a private key (PEM/OpenSSH). */
+export type SshSecret = { password: string } | { privateKey: string; passphrase?: string };
+
+/** Seals an SSH secret for `sshSecretEncrypted` (JSON inside the SecretBox envelope). */
+export function sealSshSecret(box: { seal(plaintext: string): string }, secret: SshSecret): string {
+  return box.seal(JSON.stringify(secret));
+}
+
+/** Opens `sshSecretEncrypted` for the `command` step; throws when the key changed or the value is foreign. */
+export function openSshSecret(box: { open(sealed: string): string }, sealed: string): SshSecret {
+  const value = JSON.parse(box.open(sealed)) as Partial<
+    Record<'password' | 'privateKey' | 'passphrase', unknown>
+  >;
+  if (typeof value.password === 'string') return { password: value.password };
+  if (typeof value.privateKey === 'string') {
+    return typeof value.passphrase === 'string'
+      ? { privateKey: value.privateKey, passphrase: value.passphrase }
+      : { privateKey: value.privateKey };
+  }
+  throw new Error('the stored SSH secret has neither a password nor a private key');
+}
+
 /** The latest value per node and metric. */
 export const TelemetryLatest = defineEntity({
   name: 'TelemetryLatest',
@@ -64,7 +86,9 @@ export const TelemetrySample = defineEntity({
       .string()
       .primary()
       .onCreate(() => newId()),
-    node: () => p.manyToOne(GatewayNode).deleteRule('cascade'),
+    // No index of its own: (node, metric, recordedAt) already serves lookups by node, and a second
+    // index on this hot insert path halved write throughput.
+    node: () => p.manyToOne(GatewayNode).deleteRule('cascade').index(false),
     metric: p.string(),
     value: p.float(),
     recordedAt: p.datetime(),
