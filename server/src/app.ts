@@ -12,6 +12,15 @@ import { createPubSub } from 'graphql-yoga';
 import { createHttpServer } from './http/server.js';
 import { loadOrCreateSecretKey, SecretBox } from './crypto/secret-box.js';
 import { discoverStepTypes } from './steps/registry.js';
+import { startTelemetry } from './telemetry/runtime.js';
+import { TriggerRuntime } from './triggers/runtime.js';
+import { EngineError } from './engine/errors.js';
+
+/** A trigger that fires just as its flow is disabled or deleted is not an error worth reporting. */
+function ignoreRaces(error: unknown): undefined {
+  if (error instanceof EngineError && (error.code === 'flow_disabled' || error.code === 'not_found')) return;
+  throw error;
+}
 
 export interface StartOptions {
   /** Environment to read configuration from; process.env by default. */
@@ -46,29 +55,41 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
   const engine = new FlowEngine({ orm, registry, timezone: config.timezone });
   const pubsub: AppPubSub = createPubSub();
+  // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
+  // Subscribe with telemetry.intake.onReadings (sensor triggers) and telemetry.onLifecycle (node events).
+  const telemetry = await startTelemetry({ orm, config });
   engine.events.subscribe((event) => pubsub.publish('execution', event));
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
+  // Expression problems are reported as `invalid_expression`, with the parser's message and position.
+  const flows = new FlowService(registry, [
+    (steps, edges) => checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
+  ]);
+
+  const em = orm.em.fork();
+  const identity = await bootstrapIdentity(em, config);
+  let deviceToken: string | undefined;
+  if (identity.created && config.demo) deviceToken = (await loadDemoHousehold(em, flows)).deviceToken;
+
+  await engine.start();
+  const triggers = await TriggerRuntime.start({
+    orm,
+    registry,
+    telemetry,
+    tickMs: config.schedulerTickMs,
+    start: (fire) => engine.trigger(fire).catch(ignoreRaces),
+  });
+  flows.onChange((flowId) => triggers.syncFlow(flowId));
   const services: AppServices = {
     config,
     registry,
     engine,
     pubsub,
-    // Expression problems are reported as `invalid_expression`, with the parser's message and position.
-    flows: new FlowService(registry, [
-      (steps, edges) =>
-        checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
-    ]),
+    flows,
     actionTemplates: new ActionTemplateService(registry),
     secrets,
+    telemetry,
+    triggers,
   };
-
-  const em = orm.em.fork();
-  const identity = await bootstrapIdentity(em, config);
-  let deviceToken: string | undefined;
-  if (identity.created && config.demo)
-    deviceToken = (await loadDemoHousehold(em, services.flows)).deviceToken;
-
-  await engine.start();
   const { server, wsServer } = createHttpServer(orm, services);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -84,6 +105,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await telemetry.stop(); // flushes every acknowledged reading before the database closes
+      await triggers.stop();
       await engine.stop();
       await orm.close();
     })());

@@ -1,7 +1,14 @@
 // Runs every benchmark in sequence: `pnpm bench` (or `cd test && npx tsx bench/run.ts`).
+// The telemetry benchmark needs an MQTT broker (MQTT_URL, default mqtt://127.0.0.1:1883).
 import { engineBenchmark } from './engine.js';
+import { telemetryBenchmark } from './telemetry.js';
+import { triggerLatencyBenchmark } from './trigger-latency.js';
 
-const benchmarks: Array<[string, () => Promise<void>]> = [['engine', engineBenchmark]];
+const benchmarks: Array<[string, () => Promise<void>]> = [
+  ['engine', engineBenchmark],
+  ['telemetry', telemetryBenchmark],
+  ['trigger latency', triggerLatencyBenchmark],
+];
 
 for (const [name, run] of benchmarks) {
   console.log(`\n=== ${name} ===`);

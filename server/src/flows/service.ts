@@ -66,10 +66,32 @@ export type GraphChecker = (
 ) => Array<{ stepKey?: string; field?: string; message: string }>;
 
 export class FlowService {
+  private readonly changeListeners = new Set<(flowId: string) => void>();
+
   constructor(
     private readonly registry: StepTypeRegistry,
     private readonly extraChecks: GraphChecker[] = [],
   ) {}
+
+  /**
+   * Called after a flow's settings or graph were committed (or it was deleted), so in-memory indexes
+   * such as the trigger runtime's re-read it. Listener failures never fail the save.
+   */
+  onChange(listener: (flowId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed<T extends { id: string }>(flow: T): T {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(flow.id);
+      } catch (error) {
+        console.error('flow change listener failed:', error);
+      }
+    }
+    return flow;
+  }
 
   async get(em: EntityManager, id: string): Promise<Flow> {
     const flow = await em.findOne(Flow, { id });
@@ -84,13 +106,14 @@ export class FlowService {
   ): Promise<Flow> {
     this.checkSettings(settings);
     const draft = graph ? await this.validate(em, graph.steps.map(draftOf), graph.edges) : undefined;
-    return this.writing(settings.name, () =>
+    const flow = await this.writing(settings.name, () =>
       em.transactional(async (tx) => {
         const flow = tx.create(Flow, { ...definedOnly(settings), name: settings.name.trim() });
         if (draft && graph) this.writeGraph(tx, flow, [], graph.steps, graph.edges, draft);
         return flow;
       }),
     );
+    return this.changed(flow);
   }
 
   /** Changes settings; when a graph is given, replaces the whole graph as one versioned save. */
@@ -101,7 +124,7 @@ export class FlowService {
     graph?: GraphInput & { expectedVersion: number },
   ): Promise<Flow> {
     this.checkSettings(settings);
-    return this.writing(settings.name, () =>
+    const updated = await this.writing(settings.name, () =>
       em.transactional(async (tx) => {
         const flow = await this.get(tx, id);
         if (graph) {
@@ -116,11 +139,13 @@ export class FlowService {
         return flow;
       }),
     );
+    return this.changed(updated);
   }
 
   async delete(em: EntityManager, id: string): Promise<void> {
     const deleted = await em.nativeDelete(Flow, { id });
     if (deleted === 0) throw new NotFoundError('flow', id);
+    this.changed({ id });
   }
 
   /** Creates and updates the given steps and deletes the named ones, in one versioned save. */
@@ -131,56 +156,58 @@ export class FlowService {
     upserts: StepInput[],
     deleteKeys: string[],
   ): Promise<Flow> {
-    return em.transactional(async (tx) => {
-      const flow = await this.get(tx, id);
-      this.checkVersion(flow, expectedVersion);
-      const existing = await tx.find(FlowStep, { flow });
-      const edges = await tx.find(FlowEdge, { flow }, { populate: ['source', 'target'] });
-      const byId = new Map(existing.map((step) => [step.id, step]));
-      const renamed = new Map<string, string>();
-      for (const input of upserts) {
-        const previous = input.id ? byId.get(input.id) : undefined;
-        if (input.id && !previous) throw new NotFoundError('step', input.id);
-        if (previous && previous.key !== input.key) renamed.set(previous.key, input.key);
-      }
-      const deleted = new Set(deleteKeys);
-      const upsertKeys = new Set(upserts.map((step) => step.key));
-      const kept = existing
-        .filter((step) => !deleted.has(step.key) && !renamed.has(step.key) && !upsertKeys.has(step.key))
-        .map((step) => ({
-          key: step.key,
-          type: step.type,
-          config: step.config,
-          templateId: step.actionTemplate?.id,
-        }));
-      const resulting = [...kept, ...upserts.map((step) => this.mergedDraft(step, existing))];
-      const resultingEdges = edges
-        .map((edge) => ({
-          source: renamed.get(edge.source.key) ?? edge.source.key,
-          sourcePort: edge.sourcePort,
-          target: renamed.get(edge.target.key) ?? edge.target.key,
-        }))
-        .filter((edge) => !deleted.has(edge.source) && !deleted.has(edge.target));
-      const unknownDeletes = deleteKeys.filter((key) => !existing.some((step) => step.key === key));
-      if (unknownDeletes.length) throw new NotFoundError('step', unknownDeletes.join(', '));
-      const draft = await this.validate(tx, resulting, resultingEdges);
-      const toDelete = existing.filter((step) => deleted.has(step.key));
-      for (const step of toDelete) tx.remove(step);
-      // Renames go through a temporary key so two steps can swap keys without tripping the unique index.
-      for (const [oldKey] of renamed) {
-        const step = existing.find((candidate) => candidate.key === oldKey)!;
-        step.key = `__renaming_${step.id}`;
-      }
-      if (renamed.size) await tx.flush();
-      for (const input of upserts) {
-        const target =
-          (input.id ? byId.get(input.id) : undefined) ??
-          existing.find((step) => step.key === input.key && !deleted.has(step.key));
-        this.applyStep(tx, flow, target, input, draft.get(input.key));
-      }
-      flow.version += 1;
-      return flow;
-    });
+    return em
+      .transactional(async (tx) => {
+        const flow = await this.get(tx, id);
+        this.checkVersion(flow, expectedVersion);
+        const existing = await tx.find(FlowStep, { flow });
+        const edges = await tx.find(FlowEdge, { flow }, { populate: ['source', 'target'] });
+        const byId = new Map(existing.map((step) => [step.id, step]));
+        const renamed = new Map<string, string>();
+        for (const input of upserts) {
+          const previous = input.id ? byId.get(input.id) : undefined;
+          if (input.id && !previous) throw new NotFoundError('step', input.id);
+          if (previous && previous.key !== input.key) renamed.set(previous.key, input.key);
+        }
+        const deleted = new Set(deleteKeys);
+        const upsertKeys = new Set(upserts.map((step) => step.key));
+        const kept = existing
+          .filter((step) => !deleted.has(step.key) && !renamed.has(step.key) && !upsertKeys.has(step.key))
+          .map((step) => ({
+            key: step.key,
+            type: step.type,
+            config: step.config,
+            templateId: step.actionTemplate?.id,
+          }));
+        const resulting = [...kept, ...upserts.map((step) => this.mergedDraft(step, existing))];
+        const resultingEdges = edges
+          .map((edge) => ({
+            source: renamed.get(edge.source.key) ?? edge.source.key,
+            sourcePort: edge.sourcePort,
+            target: renamed.get(edge.target.key) ?? edge.target.key,
+          }))
+          .filter((edge) => !deleted.has(edge.source) && !deleted.has(edge.target));
+        const unknownDeletes = deleteKeys.filter((key) => !existing.some((step) => step.key === key));
+        if (unknownDeletes.length) throw new NotFoundError('step', unknownDeletes.join(', '));
+        const draft = await this.validate(tx, resulting, resultingEdges);
+        const toDelete = existing.filter((step) => deleted.has(step.key));
+        for (const step of toDelete) tx.remove(step);
+        // Renames go through a temporary key so two steps can swap keys without tripping the unique index.
+        for (const [oldKey] of renamed) {
+          const step = existing.find((candidate) => candidate.key === oldKey)!;
+          step.key = `__renaming_${step.id}`;
+        }
+        if (renamed.size) await tx.flush();
+        for (const input of upserts) {
+          const target =
+            (input.id ? byId.get(input.id) : undefined) ??
+            existing.find((step) => step.key === input.key && !deleted.has(step.key));
+          this.applyStep(tx, flow, target, input, draft.get(input.key));
+        }
+        flow.version += 1;
+        return flow;
+      })
+      .then((flow) => this.changed(flow));
   }
 
   /** Canvas positions are layout, not graph: they need no version and do not bump it. */
@@ -221,24 +248,26 @@ export class FlowService {
     expectedVersion: number,
     edges: DraftEdge[],
   ): Promise<Flow> {
-    return em.transactional(async (tx) => {
-      const flow = await this.get(tx, id);
-      this.checkVersion(flow, expectedVersion);
-      const steps = await tx.find(FlowStep, { flow });
-      await this.validate(tx, steps.map(savedDraft), edges);
-      await tx.nativeDelete(FlowEdge, { flow });
-      const byKey = new Map(steps.map((step) => [step.key, step]));
-      for (const edge of edges) {
-        tx.create(FlowEdge, {
-          flow,
-          source: byKey.get(edge.source)!,
-          sourcePort: edge.sourcePort,
-          target: byKey.get(edge.target)!,
-        });
-      }
-      flow.version += 1;
-      return flow;
-    });
+    return em
+      .transactional(async (tx) => {
+        const flow = await this.get(tx, id);
+        this.checkVersion(flow, expectedVersion);
+        const steps = await tx.find(FlowStep, { flow });
+        await this.validate(tx, steps.map(savedDraft), edges);
+        await tx.nativeDelete(FlowEdge, { flow });
+        const byKey = new Map(steps.map((step) => [step.key, step]));
+        for (const edge of edges) {
+          tx.create(FlowEdge, {
+            flow,
+            source: byKey.get(edge.source)!,
+            sourcePort: edge.sourcePort,
+            target: byKey.get(edge.target)!,
+          });
+        }
+        flow.version += 1;
+        return flow;
+      })
+      .then((flow) => this.changed(flow));
   }
 
   /** Validates the saved graph as it stands (for flows saved before a rule existed, or an editor's check). */

@@ -146,11 +146,19 @@ builder.subscriptionFields((t) => ({
             (!args.level || event.level === args.level) && (!args.flowId || event.flowId === args.flowId.id),
         ),
       ),
-    // A fresh fork per event: the subscription's own identity map would otherwise grow without bound.
-    resolve: async (event, _args, { em }) => {
-      const alert = await em.fork().findOne(FlowAlert, { id: event.id });
-      if (!alert) throw new Error(`alert ${event.id} is gone`);
-      return alert;
-    },
+    // Built from the event, which carries the committed row: no read per alert and subscriber.
+    resolve: (event) =>
+      ({
+        id: event.id,
+        level: event.level,
+        message: event.message,
+        flow: event.flowId ? { id: event.flowId } : null,
+        execution: event.executionId ? { id: event.executionId } : null,
+        stepKey: event.stepKey,
+        node: event.nodeId ? { id: event.nodeId } : null,
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        createdAt: event.createdAt,
+      }) as unknown as FlowAlert,
   }),
 }));

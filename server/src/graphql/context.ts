@@ -11,9 +11,11 @@ import type {
 import type { Actor, Permission } from '../auth/actor.js';
 import type { KinflowConfig } from '../config/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { TriggerRuntime } from '../triggers/runtime.js';
 import type { ActionTemplateService } from '../flows/action-templates.js';
 import type { FlowService } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
+import type { TelemetryRuntime } from '../telemetry/runtime.js';
 
 /** What the API needs of the flow engine (server/src/engine implements it). */
 export interface EngineApi {
@@ -36,6 +38,10 @@ export interface AppServices {
   actionTemplates: ActionTemplateService;
   /** Seals and opens secrets stored at rest (SSH credentials). */
   secrets: SecretBox;
+  /** Sensor, node-event, schedule and webhook triggers. */
+  triggers: TriggerRuntime;
+  /** Telemetry intake (GraphQL, REST, MQTT), latest values and previews, node directory and liveness. */
+  telemetry: TelemetryRuntime;
 }
 
 /** Per-operation context: one EntityManager fork per HTTP request, SSE stream or WebSocket operation. */

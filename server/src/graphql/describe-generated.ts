@@ -21,15 +21,19 @@ const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1
  * The schema is public API, so fill them in from the field they belong to rather than leave gaps.
  */
 export function describeGeneratedTypes(schema: GraphQLSchema): GraphQLSchema {
-  const mutationFields = schema.getMutationType()?.getFields() ?? {};
+  const rootFields = {
+    Mutation: schema.getMutationType()?.getFields() ?? {},
+    Query: schema.getQueryType()?.getFields() ?? {},
+  };
   for (const type of Object.values(schema.getTypeMap())) {
     if (type.name.startsWith('__')) continue;
-    const mutation = /^Mutation(.+?)(Result|Success)$/.exec(type.name);
-    if (mutation?.[1]) {
-      const fieldName = mutation[1].charAt(0).toLowerCase() + mutation[1].slice(1);
-      const what = mutationFields[fieldName]?.description ?? fieldName;
+    const wrapper = /^(Mutation|Query)(.+?)(Result|Success)$/.exec(type.name);
+    if (wrapper?.[2]) {
+      const root = wrapper[1] as keyof typeof rootFields;
+      const fieldName = wrapper[2].charAt(0).toLowerCase() + wrapper[2].slice(1);
+      const what = rootFields[root][fieldName]?.description ?? fieldName;
       type.description ??=
-        mutation[2] === 'Result'
+        wrapper[3] === 'Result'
           ? `Outcome of \`${fieldName}\`: the success wrapper or one of the typed errors.`
           : `Success of \`${fieldName}\`: ${lowerFirst(what)}`;
       if (isObjectType(type)) {

@@ -8,10 +8,12 @@ import './step-types.js';
 import './flow-types.js';
 import './flows.js';
 import './home.js';
+import './telemetry.js';
 import './alerts.js';
 import './action-templates.js';
 import './executions.js';
 import './flow-data-keys.js';
+import './triggers.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

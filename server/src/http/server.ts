@@ -13,6 +13,7 @@ import { buildSchema } from '../graphql/schema.js';
 import { bearerFrom, createContext } from './context.js';
 import { resolveToken } from '../auth/service.js';
 import { restPlugin, statusForPayload } from './rest-sofa.js';
+import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 
 /** The enveloped execute/subscribe travel in rootValue so WebSocket operations get the same plugins as HTTP. */
 type Envelopers = {
@@ -64,6 +65,10 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    if (path.startsWith(WEBHOOK_PATH_PREFIX)) {
+      void handleWebhook(services.triggers, req, res);
       return;
     }
     if (path.startsWith('/v1/') || path === '/v1') {

@@ -1,0 +1,7 @@
+/** A trigger that fired, shaped like the engine's TriggerInput so it is handed over as is. */
+export interface TriggerFire {
+  flowId: string;
+  triggerStepKey: string;
+  triggerType: 'sensor_value' | 'node_event' | 'schedule' | 'webhook';
+  payload: Record<string, unknown>;
+}
