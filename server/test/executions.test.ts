@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CREATE_FLOW } from './fixtures.js';
+import { createFlowOrFail } from './fixtures.js';
 import { API_KEY, startTestServer, type TestServer } from './harness.js';
 
 let server: TestServer;
@@ -16,11 +16,8 @@ const TRIGGER = `mutation($id: ID!, $payload: JSONObject) { triggerFlow(id: $id,
   __typename ... on Error { code message } ... on MutationTriggerFlowSuccess { data { id status } } } }`;
 const GET = `query($id: ID!) { execution(id: $id) { ${RUN_FIELDS} } }`;
 
-async function createFlow(name: string, steps: unknown[], edges: unknown[]) {
-  const result = await server.gql(CREATE_FLOW, { input: { name, steps, edges } });
-  expect(result.data.createFlow.__typename).toBe('MutationCreateFlowSuccess');
-  return result.data.createFlow.data.id as string;
-}
+const createFlow = (name: string, steps: unknown[], edges: unknown[]) =>
+  createFlowOrFail(server, name, steps, edges);
 
 async function settled(id: string, statuses = ['completed', 'failed', 'cancelled']) {
   for (let i = 0; i < 200; i++) {

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import type { TestServer } from './harness.js';
 /** GraphQL documents shared by the API tests. */
 export const FLOW_FIELDS = `id name version enabled stepCount steps { key type label config enabled position { x y } } edges { source sourcePort target }`;
 
@@ -45,3 +47,15 @@ export const sampleGraph = () => ({
     { source: 'hot', sourcePort: 'true', target: 'warn' },
   ],
 });
+
+/** Creates a flow over GraphQL and returns its global ID; fails the test with the errors otherwise. */
+export async function createFlowOrFail(
+  server: Pick<TestServer, 'gql'>,
+  name: string,
+  steps: unknown[],
+  edges: unknown[],
+): Promise<string> {
+  const result = await server.gql(CREATE_FLOW, { input: { name, steps, edges } });
+  expect(result.data.createFlow.__typename, JSON.stringify(result)).toBe('MutationCreateFlowSuccess');
+  return result.data.createFlow.data.id as string;
+}

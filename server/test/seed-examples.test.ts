@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CREATE_FLOW } from './fixtures.js';
+import { createFlowOrFail } from './fixtures.js';
 import { API_KEY, startTestServer, type TestServer } from './harness.js';
 
 // The seeds' worked examples, run over the public API exactly as a third-party app would.
@@ -16,11 +16,8 @@ const TRIGGER = `mutation($id: ID!, $payload: JSONObject) { triggerFlow(id: $id,
 const GET = `query($id: ID!) { execution(id: $id) { status completedSteps skippedSteps
   timeline { stepKey status ports output } } }`;
 
-async function createFlow(name: string, steps: unknown[], edges: unknown[]): Promise<string> {
-  const result = await server.gql(CREATE_FLOW, { input: { name, steps, edges } });
-  expect(result.data.createFlow.__typename, JSON.stringify(result)).toBe('MutationCreateFlowSuccess');
-  return result.data.createFlow.data.id as string;
-}
+const createFlow = (name: string, steps: unknown[], edges: unknown[]) =>
+  createFlowOrFail(server, name, steps, edges);
 
 async function runToEnd(flowId: string, payload: Record<string, unknown>) {
   const triggered = await server.gql(TRIGGER, { id: flowId, payload });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_FLOW } from './fixtures.js';
+import { createFlowOrFail } from './fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 // Triggers end to end on a real server: telemetry and events go in through the public API,
@@ -15,11 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-async function createFlow(name: string, steps: unknown[], edges: unknown[]): Promise<string> {
-  const result = await server.gql(CREATE_FLOW, { input: { name, steps, edges } });
-  expect(result.data.createFlow.__typename, JSON.stringify(result)).toBe('MutationCreateFlowSuccess');
-  return result.data.createFlow.data.id as string;
-}
+const createFlow = (name: string, steps: unknown[], edges: unknown[]) =>
+  createFlowOrFail(server, name, steps, edges);
 
 const RUNS = `query($flowId: ID!) { executions(flowId: $flowId, first: 50) { edges { node {
   id status triggerType triggerPayload } } } }`;
