@@ -139,11 +139,12 @@ export class Runner {
         step.config,
         run.data,
         contextVariables(run.data, previousOutput(run, index)),
+        definition.deferredFields,
       );
       const context: StepContext<unknown> = {
         config,
         data: run.data,
-        step: { key: step.key, type: step.type, label: step.label },
+        step: { key: step.key, type: step.type, label: step.label, onError: step.onError },
         execution: { id: run.id, flowId: run.flowId, flowName: run.flowName, depth: run.depth },
         get signal() {
           return abortController().signal;
@@ -297,10 +298,11 @@ export function renderStepConfig(
   config: Record<string, unknown>,
   data: Record<string, unknown>,
   context: Record<string, unknown>,
+  deferredFields: readonly string[] = [],
 ): Record<string, unknown> {
   let raw: Record<string, unknown> | undefined;
   let templated: Record<string, unknown> = config;
-  for (const field of EXPRESSION_FIELDS) {
+  for (const field of [...EXPRESSION_FIELDS, ...deferredFields]) {
     if (field in config) {
       raw ??= {};
       raw[field] = config[field];

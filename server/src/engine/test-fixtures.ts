@@ -148,10 +148,16 @@ export function testRegistry(): Promise<StepTypeRegistry> {
  * record their delays in `delays`; every published event lands in `events`.
  */
 export async function harness(
-  options: { file?: string; engine?: Partial<EngineOptions> } = {},
+  options: {
+    file?: string;
+    engine?: Partial<EngineOptions>;
+    /** Extra step services that need the harness's database (e.g. createActionServices). */
+    services?: (orm: Orm, registry: StepTypeRegistry) => Record<string, unknown>;
+  } = {},
 ): Promise<Harness> {
   const orm = await openDatabase(options.file ?? ':memory:');
   const registry = await testRegistry();
+  const services = options.services?.(orm, registry);
   const flows = new FlowService(registry);
   const events: PipelineExecutionEvent[] = [];
   const delays: number[] = [];
@@ -165,6 +171,7 @@ export async function harness(
         return Promise.resolve();
       },
       logger: () => {},
+      ...(services && { services }),
       ...options.engine,
       ...overrides,
     });

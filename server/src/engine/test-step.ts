@@ -47,6 +47,7 @@ export async function testStep(
       parsed.data as Record<string, unknown>,
       data,
       contextVariables(data, undefined),
+      definition.deferredFields,
     );
     let result: StepResult;
     if (definition.run) {

@@ -43,15 +43,20 @@ export function checkFlowExpressions(
     const scope = { stepKeys: ancestors, knownRoots: [...RESERVED_ROOTS, ...flat], stepFields: ['output'] };
     const config =
       step.config && typeof step.config === 'object' ? (step.config as Record<string, unknown>) : {};
+    const deferred = registry.get(step.type)?.deferredFields ?? [];
     for (const [field, value] of Object.entries(config)) {
       const isExpression = EXPRESSION_FIELDS.has(field);
+      // A field the step renders itself per node (for_each_node's action) may use `node.*`.
+      const fieldScope = deferred.includes(field)
+        ? { ...scope, knownRoots: [...scope.knownRoots, 'node'] }
+        : scope;
       walkStrings(value, `config.${field}`, (source, path) => {
         const found: ExpressionIssue[] = isExpression
           ? checkExpression(source, {
               ...scope,
               knownRoots: [...scope.knownRoots, ...(EXPRESSION_ROOTS[step.type] ?? [])],
             })
-          : checkTemplate(source, scope);
+          : checkTemplate(source, fieldScope);
         for (const issue of found) issues.push(toIssue(step.key, path, issue));
       });
     }

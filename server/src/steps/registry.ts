@@ -53,22 +53,37 @@ const stepsDir = path.dirname(fileURLToPath(import.meta.url));
 const ownExtension = path.extname(fileURLToPath(import.meta.url));
 
 /**
+ * Imports every module in `dir` (sorted, skipping tests, declaration files and the `exclude`d base names)
+ * and returns their default exports. Shared by the step type and channel registries, so "one file per
+ * plug-in, no other change" works the same way for both.
+ */
+export async function importFolderDefaults<T>(
+  dir: string,
+  exclude: ReadonlySet<string>,
+  isDefinition: (value: unknown) => value is T,
+  what: string,
+): Promise<T[]> {
+  const files = fs
+    .readdirSync(dir)
+    .filter((file) => path.extname(file) === ownExtension && !file.endsWith(`.d${ownExtension}`))
+    .filter((file) => !file.includes('.test.') && !exclude.has(path.basename(file, ownExtension)))
+    .sort();
+  const definitions: T[] = [];
+  for (const file of files) {
+    const module = (await import(pathToFileURL(path.join(dir, file)).href)) as { default?: unknown };
+    if (!isDefinition(module.default)) throw new Error(`${file} does not default-export a ${what}`);
+    definitions.push(module.default);
+  }
+  return definitions;
+}
+
+const isStepType = (value: unknown): value is StepTypeDefinition =>
+  typeof (value as StepTypeDefinition | undefined)?.type === 'string';
+
+/**
  * Every file in this folder (other than the registry itself) default-exports one step type,
  * so a new file appears in the palette with no other change.
  */
 export async function discoverStepTypes(dir = stepsDir): Promise<StepTypeRegistry> {
-  const files = fs
-    .readdirSync(dir)
-    .filter((file) => path.extname(file) === ownExtension && !file.endsWith(`.d${ownExtension}`))
-    .filter((file) => !file.includes('.test.') && !NOT_STEP_FILES.has(path.basename(file, ownExtension)))
-    .sort();
-  const definitions: StepTypeDefinition[] = [];
-  for (const file of files) {
-    const module = (await import(pathToFileURL(path.join(dir, file)).href)) as {
-      default?: StepTypeDefinition;
-    };
-    if (!module.default?.type) throw new Error(`${file} does not default-export a step type`);
-    definitions.push(module.default);
-  }
-  return new StepTypeRegistry(definitions);
+  return new StepTypeRegistry(await importFolderDefaults(dir, NOT_STEP_FILES, isStepType, 'step type'));
 }

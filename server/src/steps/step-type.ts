@@ -17,6 +17,8 @@ export interface StepRunInfo {
   key: string;
   type: string;
   label: string;
+  /** The step's error strategy (absent in testStep), for steps that fail part-way, like for_each_node. */
+  onError?: 'stop' | 'skip' | 'retry';
 }
 
 export interface ExecutionInfo {
@@ -85,6 +87,11 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    */
   writes?: (config: z.output<Schema>) => string[];
   run?: (context: StepContext<z.output<Schema>>) => Promise<StepResult> | StepResult;
+  /**
+   * Top-level config fields the engine passes to `run` unrendered because the step renders them itself
+   * (for_each_node renders its action once per node). Save-time checks let their templates use `node`.
+   */
+  deferredFields?: string[];
 }
 
 /** Identity helper that keeps the config type flowing from the schema into `run`. */
