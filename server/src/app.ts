@@ -5,6 +5,7 @@ import { openDatabase } from './db/orm.js';
 import { loadDemoHousehold } from './demo/household.js';
 import { ActionTemplateService } from './flows/action-templates.js';
 import { FlowService } from './flows/service.js';
+import { createActionServices } from './actions/index.js';
 import { FlowEngine } from './engine/engine.js';
 import { checkFlowExpressions } from './engine/validation.js';
 import type { AppPubSub, AppServices } from './graphql/context.js';
@@ -53,7 +54,13 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const orm = await openDatabase(config.sqlitePath);
   const registry = await discoverStepTypes();
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
-  const engine = new FlowEngine({ orm, registry, timezone: config.timezone });
+  const engine = new FlowEngine({
+    orm,
+    registry,
+    timezone: config.timezone,
+    // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels.
+    services: { ...createActionServices({ orm, config, secrets, registry }) },
+  });
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
   // Subscribe with telemetry.intake.onReadings (sensor triggers) and telemetry.onLifecycle (node events).
