@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { bootstrapIdentity } from './auth/bootstrap.js';
 import { loadConfig, type KinflowConfig } from './config/index.js';
 import { openDatabase } from './db/orm.js';
+import { WalCheckpointer } from './db/wal-checkpointer.js';
+import { rawDatabase } from './engine/sqlite.js';
 import { loadDemoHousehold } from './demo/household.js';
 import { ActionTemplateService } from './flows/action-templates.js';
 import { FlowService } from './flows/service.js';
@@ -52,6 +54,11 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     ...(options.quiet !== undefined && { quiet: options.quiet }),
   });
   const orm = await openDatabase(config.sqlitePath);
+  // Checkpoints run in a worker so no request pays for copying the WAL into the database file.
+  const checkpointer =
+    config.sqlitePath === ':memory:'
+      ? undefined
+      : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath);
   const registry = await discoverStepTypes();
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
   const engine = new FlowEngine({
@@ -115,6 +122,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await telemetry.stop(); // flushes every acknowledged reading before the database closes
       await triggers.stop();
       await engine.stop();
+      await checkpointer?.stop();
       await orm.close();
     })());
 
