@@ -255,15 +255,7 @@ export class FlowService {
         const steps = await tx.find(FlowStep, { flow });
         await this.validate(tx, steps.map(savedDraft), edges);
         await tx.nativeDelete(FlowEdge, { flow });
-        const byKey = new Map(steps.map((step) => [step.key, step]));
-        for (const edge of edges) {
-          tx.create(FlowEdge, {
-            flow,
-            source: byKey.get(edge.source)!,
-            sourcePort: edge.sourcePort,
-            target: byKey.get(edge.target)!,
-          });
-        }
+        createEdges(tx, flow, new Map(steps.map((step) => [step.key, step])), edges);
         flow.version += 1;
         return flow;
       })
@@ -365,14 +357,7 @@ export class FlowService {
       byKey.set(input.key, this.applyStep(tx, flow, previous, input, configs.get(input.key)));
     }
     if (removeMissing) for (const step of existing) if (!byKey.has(step.key)) tx.remove(step);
-    for (const edge of edges) {
-      tx.create(FlowEdge, {
-        flow,
-        source: byKey.get(edge.source)!,
-        sourcePort: edge.sourcePort,
-        target: byKey.get(edge.target)!,
-      });
-    }
+    createEdges(tx, flow, byKey, edges);
   }
 
   private applyStep(
@@ -461,3 +446,15 @@ const savedDraft = (step: FlowStep): Draft => ({
   config: step.config,
   templateId: step.actionTemplate?.id,
 });
+
+/** Edges are stored between step rows; the graph was validated, so every key resolves. */
+function createEdges(tx: EntityManager, flow: Flow, byKey: Map<string, FlowStep>, edges: DraftEdge[]): void {
+  for (const edge of edges) {
+    tx.create(FlowEdge, {
+      flow,
+      source: byKey.get(edge.source)!,
+      sourcePort: edge.sourcePort,
+      target: byKey.get(edge.target)!,
+    });
+  }
+}
