@@ -71,7 +71,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
   // Subscribe with telemetry.intake.onReadings (sensor triggers) and telemetry.onLifecycle (node events).
-  const telemetry = await startTelemetry({ orm, config });
+  const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
   engine.events.subscribe((event) => pubsub.publish('execution', event));
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
   // Expression problems are reported as `invalid_expression`, with the parser's message and position.

@@ -88,6 +88,15 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
     expect(config.sqlitePath).toBe(path.resolve('./data/kinflow.sqlite'));
+    expect(config.schedulerTickMs).toBe(30_000);
+    expect(config.nodeOfflineSeconds).toBe(120);
+    expect(config.mqttUrl).toBeUndefined();
+  });
+
+  it('reads the scheduler and liveness timings in seconds', () => {
+    const config = loadConfig({ KINFLOW_SCHEDULER_TICK_SECONDS: '0.5', KINFLOW_NODE_OFFLINE_SECONDS: '600' });
+    expect(config.schedulerTickMs).toBe(500);
+    expect(config.nodeOfflineSeconds).toBe(600);
   });
 
   it('reads KINFLOW_DATA_DIR and DATABASE_URL', () => {
@@ -102,6 +111,8 @@ describe('configuration', () => {
     [{ KINFLOW_ADMIN_EMAIL: 'a@b.c', KINFLOW_ADMIN_PASSWORD: 'short' }, /at least 8/],
     [{ DATABASE_URL: 'mysql://user:secret@db/kinflow' }, /not supported/],
     [{ KINFLOW_OUTBOUND_ALLOW: '192.168.1.0/99' }, /KINFLOW_OUTBOUND_ALLOW/],
+    [{ KINFLOW_SCHEDULER_TICK_SECONDS: '0' }, /KINFLOW_SCHEDULER_TICK_SECONDS/],
+    [{ KINFLOW_NODE_OFFLINE_SECONDS: 'soon' }, /KINFLOW_NODE_OFFLINE_SECONDS/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

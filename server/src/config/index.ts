@@ -29,6 +29,8 @@ export interface KinflowConfig {
   mqttTopicPrefix: string;
   /** How often the scheduler checks schedules, heartbeats and sensor `for` durations. */
   schedulerTickMs: number;
+  /** Silence after which a node's status becomes offline (node_event triggers may ask for others). */
+  nodeOfflineSeconds: number;
   /**
    * Create a node for readings and events naming an unknown one (KINFLOW_TELEMETRY_AUTO_REGISTER).
    * Off by default: a typo in a sensor's config would otherwise invent nodes.
@@ -111,6 +113,7 @@ export function loadConfig(
     secretKey: env.KINFLOW_SECRET_KEY || undefined,
     mqttUrl: env.MQTT_URL || undefined,
     mqttTopicPrefix: parseTopicPrefix(env.KINFLOW_MQTT_PREFIX),
+    nodeOfflineSeconds: parseSeconds('KINFLOW_NODE_OFFLINE_SECONDS', env.KINFLOW_NODE_OFFLINE_SECONDS, 120),
     schedulerTickMs:
       parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,
     telemetryAutoRegister: truthy(env.KINFLOW_TELEMETRY_AUTO_REGISTER),

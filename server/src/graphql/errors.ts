@@ -115,7 +115,8 @@ builder.objectType(NotFoundError, {
 
 builder.objectType(NameTakenError, {
   name: 'NameTakenError',
-  description: 'Flow names are unique (trigger_flow finds flows by name); this one is taken.',
+  description:
+    'The name is already in use: flows, nodes and action templates are found by name (trigger_flow, telemetry, selectors), so names are unique.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     name: t.exposeString('takenName', { description: 'The name that is already in use.' }),
