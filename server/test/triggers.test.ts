@@ -193,8 +193,13 @@ describe('webhook triggers', () => {
       [{ key: 'ring', type: 'webhook', config: { includeHeaders: ['X-Device'] } }],
       [],
     );
+    const hasUrl = async () =>
+      (await server.gql(`query($id: ID!) { flow(id: $id) { steps { hasWebhookUrl } } }`, { id: flowId })).data
+        .flow.steps[0].hasWebhookUrl;
+    expect(await hasUrl()).toBe(false);
     const issued = (await server.gql(ISSUE, { flowId, stepKey: 'ring' })).data.issueWebhookUrl.data;
     expect(issued.path).toBe(`/v1/hooks/${issued.token}`);
+    expect(await hasUrl()).toBe(true);
 
     const response = await post(
       issued.path,

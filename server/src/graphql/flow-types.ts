@@ -163,6 +163,13 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'),
       resolve: (step, _args, { em }) =>
         step.actionTemplate ? em.findOne(FlowActionTemplate, { id: step.actionTemplate.id }) : null,
     }),
+    hasWebhookUrl: t.boolean({
+      nullable: true,
+      description:
+        'For a `webhook` trigger: whether its secret URL has been issued (see `issueWebhookUrl`); null for other types.',
+      resolve: (step, _args, { services }) =>
+        step.type === 'webhook' ? services.triggers.webhooks.hasToken(step.flow.id, step.key) : null,
+    }),
     resolvedConfig: t.field({
       type: 'JSONObject',
       description: 'The config that runs: the template’s config with this step’s overrides on top.',
