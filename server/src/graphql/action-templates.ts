@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { FlowActionTemplate } from '../db/entities/index.js';
 import { TemplateInUseError } from '../flows/action-templates.js';
@@ -106,7 +107,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { id }, { em, services }) => {
       await services.actionTemplates.delete(em, id.id);
-      return Buffer.from(`ActionTemplate:${id.id}`).toString('base64');
+      return encodeGlobalID('ActionTemplate', id.id);
     },
   }),
 }));

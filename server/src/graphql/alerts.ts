@@ -1,5 +1,9 @@
 import { filter, pipe } from 'graphql-yoga';
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import {
+  encodeGlobalID,
+  resolveCursorConnection,
+  type ResolveCursorConnectionArgs,
+} from '@pothos/plugin-relay';
 import { ALERT_LEVELS, Flow, FlowAlert, GatewayNode, User } from '../db/entities/index.js';
 import { NotFoundError } from '../flows/errors.js';
 import { builder } from './builder.js';
@@ -42,8 +46,7 @@ export const AlertRef = builder.node(builder.objectRef<FlowAlert>('Alert'), {
     executionId: t.id({
       nullable: true,
       description: 'Global ID of the run that raised it.',
-      resolve: (alert) =>
-        alert.execution ? Buffer.from(`FlowExecution:${alert.execution.id}`).toString('base64') : null,
+      resolve: (alert) => (alert.execution ? encodeGlobalID('FlowExecution', alert.execution.id) : null),
     }),
     stepKey: t.exposeString('stepKey', { nullable: true, description: 'Step that raised it.' }),
     node: t.field({

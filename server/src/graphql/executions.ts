@@ -1,4 +1,8 @@
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import {
+  encodeGlobalID,
+  resolveCursorConnection,
+  type ResolveCursorConnectionArgs,
+} from '@pothos/plugin-relay';
 import { filter, pipe } from 'graphql-yoga';
 import { EXECUTION_STATUSES, Flow, FlowExecution, FlowExecutionStep } from '../db/entities/index.js';
 import { EngineError } from '../engine/errors.js';
@@ -7,8 +11,6 @@ import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
 import { ErrorInterface } from './errors.js';
 import { FlowRef } from './flow-types.js';
-
-const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
 export function toRecord(row: Omit<FlowExecution, 'snapshot'>): ExecutionRecord {
   return {
@@ -113,7 +115,7 @@ builder.node(ExecutionRef, {
   id: { resolve: (run) => run.id },
   authScopes: { read: true },
   loadMany: async (ids, { em }) =>
-    (await em.find(FlowExecution, { id: { $in: ids as string[] } })).map(toRecord),
+    (await em.find(FlowExecution, { id: { $in: ids as string[] } }, { exclude: ['snapshot'] })).map(toRecord),
   fields: (t) => ({
     flow: t.field({
       type: FlowRef,
@@ -217,9 +219,9 @@ const PipelineEventRef = builder.objectRef<PipelineExecutionEvent>('PipelineExec
   fields: (t) => ({
     executionId: t.id({
       description: 'Global ID of the run.',
-      resolve: (e) => globalId('FlowExecution', e.executionId),
+      resolve: (e) => encodeGlobalID('FlowExecution', e.executionId),
     }),
-    flowId: t.id({ description: 'Global ID of the flow.', resolve: (e) => globalId('Flow', e.flowId) }),
+    flowId: t.id({ description: 'Global ID of the flow.', resolve: (e) => encodeGlobalID('Flow', e.flowId) }),
     flowName: t.exposeString('flowName', { description: 'Name of the flow.' }),
     seq: t.exposeInt('seq', {
       description: 'Per-run sequence number from 1; a gap means events were missed: refetch.',

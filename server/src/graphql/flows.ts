@@ -1,4 +1,4 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { encodeGlobalID, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { Flow } from '../db/entities/index.js';
 import { FlowValidationError, NotFoundError } from '../flows/errors.js';
@@ -256,7 +256,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }) },
     resolve: async (_root, { id }, { em, services }) => {
       await services.flows.delete(em, id.id);
-      return Buffer.from(`Flow:${id.id}`).toString('base64');
+      return encodeGlobalID('Flow', id.id);
     },
   }),
   saveFlowSteps: t.field({

@@ -1,4 +1,4 @@
-import { resolveOffsetConnection } from '@pothos/plugin-relay';
+import { encodeGlobalID, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { GatewayNode, NODE_STATUSES } from '../db/entities/index.js';
 import { NameTakenError, NotFoundError } from '../flows/errors.js';
@@ -274,7 +274,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { id }, { em, services }) => {
       await nodes(services.secrets).delete(em, id.id);
-      return Buffer.from(`GatewayNode:${id.id}`).toString('base64');
+      return encodeGlobalID('GatewayNode', id.id);
     },
   }),
 }));

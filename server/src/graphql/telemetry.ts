@@ -1,3 +1,4 @@
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { NotFoundError } from '../flows/errors.js';
 import {
   METRIC_PATTERN,
@@ -10,16 +11,18 @@ import { builder } from './builder.js';
 import { GatewayNodeRef } from './home.js';
 import { InputValidationError } from './input-validation.js';
 
-const globalNodeId = (id: string) => Buffer.from(`GatewayNode:${id}`).toString('base64');
-
 /**
  * Clients may name a node by name, raw id or the GatewayNode global ID the API hands out; the intake
  * knows names and raw ids, so global IDs are unwrapped here.
  */
 function nodeRef(telemetry: TelemetryRuntime, ref: unknown): unknown {
   if (typeof ref !== 'string' || telemetry.nodes.find(ref)) return ref;
-  const decoded = Buffer.from(ref, 'base64').toString('utf8');
-  return decoded.startsWith('GatewayNode:') ? decoded.slice('GatewayNode:'.length) : ref;
+  try {
+    const { typename, id } = decodeGlobalID(ref);
+    return typename === 'GatewayNode' ? id : ref;
+  } catch {
+    return ref; // not a global ID: the intake reports the unknown node
+  }
 }
 
 const ReadingFieldEnum = builder.enumType('ReadingField', {
@@ -79,7 +82,10 @@ const IngestResultRef = builder.simpleObject('IngestTelemetryResult', {
 export const TelemetryValueRef = builder.objectRef<LatestValue>('TelemetryValue').implement({
   description: 'A value of one metric of one node.',
   fields: (t) => ({
-    nodeId: t.id({ description: 'Global ID of the node.', resolve: (v) => globalNodeId(v.nodeId) }),
+    nodeId: t.id({
+      description: 'Global ID of the node.',
+      resolve: (v) => encodeGlobalID('GatewayNode', v.nodeId),
+    }),
     nodeName: t.string({
       nullable: true,
       description: 'Name of the node (null if it was deleted meanwhile).',
@@ -103,7 +109,10 @@ type NodeSummary = NonNullable<MetricPreview['nodes']>[number];
 const NodeMetricSummaryRef = builder.objectRef<NodeSummary>('NodeMetricSummary').implement({
   description: 'One node’s figures in an any-node metric preview.',
   fields: (t) => ({
-    nodeId: t.id({ description: 'Global ID of the node.', resolve: (s) => globalNodeId(s.nodeId) }),
+    nodeId: t.id({
+      description: 'Global ID of the node.',
+      resolve: (s) => encodeGlobalID('GatewayNode', s.nodeId),
+    }),
     latest: t.field({
       type: TelemetryValueRef,
       nullable: true,
@@ -125,7 +134,7 @@ const MetricPreviewRef = builder.objectRef<MetricPreview>('MetricPreview').imple
     nodeId: t.id({
       nullable: true,
       description: 'Global ID of the node; null for the any-node preview.',
-      resolve: (p) => (p.nodeId === null ? null : globalNodeId(p.nodeId)),
+      resolve: (p) => (p.nodeId === null ? null : encodeGlobalID('GatewayNode', p.nodeId)),
     }),
     latest: t.field({
       type: TelemetryValueRef,
@@ -282,7 +291,7 @@ builder.mutationFields((t) => ({
       }
       const { event } = result;
       return {
-        nodeId: globalNodeId(event.node.id),
+        nodeId: encodeGlobalID('GatewayNode', event.node.id),
         nodeName: event.node.name,
         name: event.name,
         at: event.at,

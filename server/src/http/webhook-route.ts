@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type http from 'node:http';
 import { EngineError } from '../engine/errors.js';
 import type { TriggerRuntime } from '../triggers/runtime.js';
@@ -87,8 +88,7 @@ export async function handleWebhook(
       );
     } else {
       const record = run as { id: string; status: string };
-      const executionId = Buffer.from(`FlowExecution:${record.id}`).toString('base64');
-      send(res, 202, { executionId, status: record.status });
+      send(res, 202, { executionId: encodeGlobalID('FlowExecution', record.id), status: record.status });
     }
   } catch (error) {
     if (error instanceof BodyError)
