@@ -173,12 +173,7 @@ export class FlowService {
         const upsertKeys = new Set(upserts.map((step) => step.key));
         const kept = existing
           .filter((step) => !deleted.has(step.key) && !renamed.has(step.key) && !upsertKeys.has(step.key))
-          .map((step) => ({
-            key: step.key,
-            type: step.type,
-            config: step.config,
-            templateId: step.actionTemplate?.id,
-          }));
+          .map(savedDraft);
         const resulting = [...kept, ...upserts.map((step) => this.mergedDraft(step, existing))];
         const resultingEdges = edges
           .map((edge) => ({
