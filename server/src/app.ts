@@ -70,7 +70,6 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   });
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
-  // Subscribe with telemetry.intake.onReadings (sensor triggers) and telemetry.onLifecycle (node events).
   const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
   engine.events.subscribe((event) => pubsub.publish('execution', event));
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
