@@ -70,7 +70,7 @@ export interface ParseResult {
 }
 
 export const METRIC_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-export const NODE_REF_MAX_LENGTH = 200;
+const NODE_REF_MAX_LENGTH = 200;
 /** Anything older is a sensor with an unset clock, not history worth keeping. */
 export const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
 const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;

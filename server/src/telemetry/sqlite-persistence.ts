@@ -1,5 +1,6 @@
 import { newId } from '../db/ids.js';
 import type { Orm } from '../db/orm.js';
+import { rawDatabase, type SqliteDatabase, type SqliteStatement } from '../engine/sqlite.js';
 import type { Reading } from './readings.js';
 
 /** Where the store writes behind; the SQLite implementation is below, PostgreSQL would be another. */
@@ -20,17 +21,6 @@ export interface WriteBatch {
   latest: readonly Reading[];
   /** When each node last reported, for nodes.last_seen_at. */
   seen: ReadonlyArray<readonly [nodeId: string, at: Date]>;
-}
-
-/** The part of better-sqlite3's API used here (the ORM's connection; the package ships no types to us). */
-interface Statement {
-  run(...params: unknown[]): { changes: number };
-  all(...params: unknown[]): unknown[];
-}
-interface Database {
-  prepare(sql: string): Statement;
-  transaction<F extends (...args: never[]) => unknown>(fn: F): F;
-  readonly inTransaction: boolean;
 }
 
 interface Row {
@@ -55,19 +45,12 @@ const toReading = (row: Row): Reading => ({
  * the ORM stores them in SQLite.
  */
 export class SqliteTelemetryPersistence implements TelemetryPersistence {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements = new Map<string, SqliteStatement>();
 
-  private constructor(private readonly db: Database) {}
+  private constructor(private readonly db: SqliteDatabase) {}
 
   static async fromOrm(orm: Orm): Promise<SqliteTelemetryPersistence> {
-    // knex keeps exactly one connection for SQLite; borrow it and hand it straight back.
-    const client = orm.em.getConnection().getKnex().client as {
-      acquireConnection(): Promise<Database>;
-      releaseConnection(connection: Database): Promise<void>;
-    };
-    const db = await client.acquireConnection();
-    await client.releaseConnection(db);
-    return new SqliteTelemetryPersistence(db);
+    return new SqliteTelemetryPersistence(await rawDatabase(orm));
   }
 
   async loadLatest(): Promise<Reading[]> {
@@ -186,7 +169,7 @@ export class SqliteTelemetryPersistence implements TelemetryPersistence {
     }
   }
 
-  private statement(sql: string): Statement {
+  private statement(sql: string): SqliteStatement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);

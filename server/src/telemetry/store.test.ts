@@ -77,6 +77,7 @@ describe('TelemetryStore in memory', () => {
     store.ingest([r('a', 'temp', 20), r('b', 'temp', 21)]);
     store.forgetNode('a');
     expect(store.latest('a', 'temp')).toBeUndefined();
+    expect(store.latestForNode('a')).toEqual([]);
     expect(store.preview(null, 'temp').values.map((v) => v.nodeId)).toEqual(['b']);
   });
 });

@@ -42,6 +42,11 @@ export interface TelemetryStoreOptions {
 
 const SEP = '\u0000';
 const keyOf = (nodeId: string, metric: string) => nodeId + SEP + metric;
+const addTo = (index: Map<string, Set<string>>, name: string, key: string): void => {
+  const keys = index.get(name);
+  if (keys) keys.add(key);
+  else index.set(name, new Set([key]));
+};
 
 /**
  * Latest value and bounded recent history per node and metric, in memory, written behind to
@@ -52,6 +57,8 @@ export class TelemetryStore {
   private readonly latestByKey = new Map<string, LatestValue>();
   private readonly histories = new Map<string, History>();
   private readonly keysByMetric = new Map<string, Set<string>>();
+  /** Per node its pair keys, so node lookups and forgetNode do not scan every pair. */
+  private readonly keysByNode = new Map<string, Set<string>>();
   private pendingSamples: Reading[] = [];
   private pendingLatest = new Set<string>();
   private pendingSeen = new Map<string, Date>();
@@ -133,19 +140,12 @@ export class TelemetryStore {
   }
 
   latestForNode(nodeId: string): LatestValue[] {
-    const out: LatestValue[] = [];
-    for (const value of this.latestByKey.values()) if (value.nodeId === nodeId) out.push(value);
-    return out;
+    return this.latestOf(this.keysByNode.get(nodeId));
   }
 
   /** Every node's latest value of a metric: seeds sensor triggers when a flow is saved. */
   latestForMetric(metric: string): LatestValue[] {
-    const out: LatestValue[] = [];
-    for (const key of this.keysByMetric.get(metric) ?? []) {
-      const value = this.latestByKey.get(key);
-      if (value) out.push(value);
-    }
-    return out;
+    return this.latestOf(this.keysByMetric.get(metric));
   }
 
   /** Metric names with at least one value, sorted: what a caregiver can pick for a trigger. */
@@ -176,14 +176,15 @@ export class TelemetryStore {
 
   /** Drops a deleted node from memory (its rows go with the node by cascade). */
   forgetNode(nodeId: string): void {
-    for (const [key, value] of this.latestByKey) {
-      if (value.nodeId !== nodeId) continue;
+    for (const key of this.keysByNode.get(nodeId) ?? []) {
+      const metric = this.latestByKey.get(key)?.metric;
       this.latestByKey.delete(key);
       this.histories.delete(key);
       this.pendingLatest.delete(key);
       this.prunable.delete(key);
-      this.keysByMetric.get(value.metric)?.delete(key);
+      if (metric !== undefined) this.keysByMetric.get(metric)?.delete(key);
     }
+    this.keysByNode.delete(nodeId);
     this.pendingSamples = this.pendingSamples.filter((r) => r.nodeId !== nodeId);
     this.pendingSeen.delete(nodeId);
   }
@@ -293,9 +294,8 @@ export class TelemetryStore {
     const key = keyOf(r.nodeId, r.metric);
     const current = this.latestByKey.get(key);
     if (!current) {
-      let keys = this.keysByMetric.get(r.metric);
-      if (!keys) this.keysByMetric.set(r.metric, (keys = new Set()));
-      keys.add(key);
+      addTo(this.keysByMetric, r.metric, key);
+      addTo(this.keysByNode, r.nodeId, key);
     }
     // A reading that arrives late (older timestamp) belongs in history but must not become "latest".
     if (!current || r.recordedAt >= current.recordedAt) {
@@ -307,6 +307,15 @@ export class TelemetryStore {
       });
     }
     return key;
+  }
+
+  private latestOf(keys: Iterable<string> = []): LatestValue[] {
+    const out: LatestValue[] = [];
+    for (const key of keys) {
+      const value = this.latestByKey.get(key);
+      if (value) out.push(value);
+    }
+    return out;
   }
 
   private historyOf(key: string): History {

@@ -25,8 +25,8 @@ export interface CronPreview {
   nextRuns: Date[];
 }
 
-export const MAX_CRON_LENGTH = 200;
-export const MAX_PREVIEW_RUNS = 50;
+const MAX_CRON_LENGTH = 200;
+const MAX_PREVIEW_RUNS = 50;
 
 /** Builds a paused croner job, or throws an Error whose message suits a form field. */
 function schedule(expression: string, timezone: string): Cron {

@@ -5,3 +5,6 @@ export interface TriggerFire {
   triggerType: 'sensor_value' | 'node_event' | 'schedule' | 'webhook';
   payload: Record<string, unknown>;
 }
+
+/** Map key of one step of one flow, shared by the trigger kinds (NUL occurs in neither part). */
+export const stepId = (flowId: string, stepKey: string): string => `${flowId}\u0000${stepKey}`;

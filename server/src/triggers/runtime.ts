@@ -1,5 +1,5 @@
 import type { Orm } from '../db/orm.js';
-import { rawDatabase } from '../engine/sqlite.js';
+import { rawDatabase, type SqliteDatabase } from '../engine/sqlite.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 import type { LatestValue } from '../telemetry/preview.js';
 import type { NodeRef } from '../telemetry/readings.js';
@@ -58,7 +58,7 @@ export class TriggerRuntime {
 
   private constructor(
     private readonly options: TriggerRuntimeOptions,
-    private readonly db: Awaited<ReturnType<typeof rawDatabase>>,
+    private readonly db: SqliteDatabase,
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.report = options.onError ?? ((scope, error) => console.error(`triggers ${scope}:`, error));

@@ -1,5 +1,5 @@
 import { DEFAULT_MISSED_RUN_GRACE_MS, missedRunDecision, nextRunAfter } from './cron.js';
-import type { TriggerFire } from './fire.js';
+import { stepId, type TriggerFire } from './fire.js';
 import type { TriggerState } from './trigger-steps.js';
 
 export interface ScheduleConfig {
@@ -54,7 +54,7 @@ export class ScheduleTriggers {
     const now = this.options.clock();
     const keep = new Set<string>();
     for (const { stepKey, config } of steps) {
-      const id = `${flowId}\u0000${stepKey}`;
+      const id = stepId(flowId, stepKey);
       keep.add(id);
       const current = this.entries.get(id);
       if (current && current.cron === config.cron && current.timezone === config.timezone) continue;
@@ -141,7 +141,7 @@ export class ScheduleTriggers {
       } catch (error) {
         this.options.onError(error);
       }
-      if (this.entries.get(`${entry.flowId}\u0000${entry.stepKey}`) === entry) this.arm(entry);
+      if (this.entries.get(stepId(entry.flowId, entry.stepKey)) === entry) this.arm(entry);
     }, delay);
     entry.timer.unref();
   }

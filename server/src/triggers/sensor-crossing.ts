@@ -1,4 +1,5 @@
 import { compare, type ComparisonOperator } from '../steps/shared-schemas.js';
+import { stepId } from './fire.js';
 
 /** The sensor_value step config (see steps/sensor-value.ts), after schema defaults. */
 export interface SensorTriggerConfig {
@@ -110,7 +111,7 @@ export interface EvaluatorOptions {
   clock?: () => Date;
 }
 
-const triggerId = (t: Pick<SensorTrigger, 'flowId' | 'stepKey'>) => `${t.flowId}\u0000${t.stepKey}`;
+const triggerId = (t: Pick<SensorTrigger, 'flowId' | 'stepKey'>) => stepId(t.flowId, t.stepKey);
 
 /**
  * Edge-triggered evaluation of sensor_value triggers. Pure apart from its own state: time comes from

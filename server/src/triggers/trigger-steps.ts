@@ -1,5 +1,5 @@
 import { newId } from '../db/ids.js';
-import type { SqliteDatabase } from '../engine/sqlite.js';
+import type { SqliteDatabase, SqliteStatement } from '../engine/sqlite.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 
 export const TRIGGER_TYPES = ['sensor_value', 'node_event', 'schedule', 'webhook'] as const;
@@ -62,12 +62,20 @@ export interface TriggerState {
 
 /** Trigger state kept per flow in flow_variables under `$…` keys (hidden from `vars`, deleted with the flow). */
 export class TriggerStateStore implements TriggerState {
-  constructor(private readonly db: SqliteDatabase) {}
+  // Prepared once: schedules write their state on every run.
+  private readonly selectOne: SqliteStatement;
+  private readonly upsert: SqliteStatement;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.selectOne = db.prepare('select value from flow_variables where scope = ? and key = ?');
+    this.upsert = db.prepare(
+      `insert into flow_variables (id, scope, flow_id, key, value, updated_at) values (?, ?, ?, ?, ?, ?)
+       on conflict (scope, key) do update set value = excluded.value, updated_at = excluded.updated_at`,
+    );
+  }
 
   get<T>(flowId: string, key: string): T | undefined {
-    const row = this.db
-      .prepare('select value from flow_variables where scope = ? and key = ?')
-      .get(flowId, key) as { value: string | null } | undefined;
+    const row = this.selectOne.get(flowId, key) as { value: string | null } | undefined;
     return row?.value ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -101,19 +109,10 @@ export class TriggerStateStore implements TriggerState {
       return;
     }
     try {
-      this.write(flowId, key, value, now);
+      this.upsert.run(newId(), flowId, flowId, key, JSON.stringify(value), now.getTime());
     } catch (error) {
       // The flow was deleted meanwhile: its state went with it, which is what we want.
       if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error;
     }
-  }
-
-  private write(flowId: string, key: string, value: unknown, now: Date): void {
-    this.db
-      .prepare(
-        `insert into flow_variables (id, scope, flow_id, key, value, updated_at) values (?, ?, ?, ?, ?, ?)
-         on conflict (scope, key) do update set value = excluded.value, updated_at = excluded.updated_at`,
-      )
-      .run(newId(), flowId, flowId, key, JSON.stringify(value), now.getTime());
   }
 }

@@ -1,4 +1,4 @@
-import type { TriggerFire } from './fire.js';
+import { stepId, type TriggerFire } from './fire.js';
 import type { TriggerState } from './trigger-steps.js';
 import {
   hashWebhookToken,
@@ -43,7 +43,6 @@ export interface WebhookTriggersOptions {
 }
 
 const stateKey = (stepKey: string) => `$webhook.${stepKey}`;
-const entryId = (flowId: string, stepKey: string) => `${flowId}\u0000${stepKey}`;
 
 /**
  * Webhook trigger URLs. Only a SHA-256 of each token is stored (in the flow's `$webhook.<step>`
@@ -67,9 +66,9 @@ export class WebhookTriggers {
 
   /** The webhook steps of a flow that may fire now (none when the flow is disabled). */
   saveFlow(flowId: string, steps: ReadonlyArray<{ stepKey: string; includeHeaders: string[] }>): void {
-    for (const id of [...this.active.keys()]) if (id.startsWith(`${flowId}\u0000`)) this.active.delete(id);
+    for (const id of [...this.active.keys()]) if (id.startsWith(stepId(flowId, ''))) this.active.delete(id);
     for (const step of steps) {
-      this.active.set(entryId(flowId, step.stepKey), {
+      this.active.set(stepId(flowId, step.stepKey), {
         includeHeaders: step.includeHeaders.map((name) => name.toLowerCase()),
       });
     }
@@ -85,7 +84,7 @@ export class WebhookTriggers {
    * The caller checks that the step exists and is a webhook trigger.
    */
   issue(flowId: string, stepKey: string, graceMs = 0): { token: string; previousValidUntil: Date | null } {
-    const id = entryId(flowId, stepKey);
+    const id = stepId(flowId, stepKey);
     const current = this.entries.get(id);
     const now = this.options.clock();
     const { token, secret } = rotateWebhookToken(current?.secret ?? { hash: '' }, now, current ? graceMs : 0);
@@ -97,7 +96,7 @@ export class WebhookTriggers {
   }
 
   hasToken(flowId: string, stepKey: string): boolean {
-    return this.entries.has(entryId(flowId, stepKey));
+    return this.entries.has(stepId(flowId, stepKey));
   }
 
   receive(token: string, request: WebhookRequest): WebhookOutcome {
@@ -137,7 +136,7 @@ export class WebhookTriggers {
   }
 
   private index(entry: Entry): void {
-    const id = entryId(entry.flowId, entry.stepKey);
+    const id = stepId(entry.flowId, entry.stepKey);
     this.entries.set(id, entry);
     if (entry.secret.hash) this.byHash.set(entry.secret.hash, id);
     if (entry.secret.previousHash) this.byHash.set(entry.secret.previousHash, id);
