@@ -59,7 +59,10 @@ describe('startTelemetry', () => {
     expect((await telemetry.intake.ingest([{ node: 'front-porch', metric: 't', value: 1 }])).accepted).toBe(
       1,
     );
+    const removed: string[] = [];
+    telemetry.onNodeRemoved((id) => removed.push(id));
     await em.remove(node).flush();
+    expect(removed).toEqual([node.id]);
     expect(telemetry.nodes.find(node.id)).toBeUndefined();
     expect(telemetry.store.latestForNode(node.id)).toEqual([]);
     await telemetry.store.flush(); // the pending rows of the deleted node are dropped, not retried forever

@@ -39,6 +39,8 @@ export interface TelemetryRuntime {
   /** Present when MQTT_URL is set. */
   mqtt?: MqttIntake;
   onLifecycle(listener: (event: NodeLifecycleEvent) => void): () => void;
+  /** A node was deleted (after its transaction committed): drop whatever you keep per node. */
+  onNodeRemoved(listener: (nodeId: string) => void): () => void;
   /** Declares silent nodes offline (runs on its own timer too); returns the events it emitted. */
   tick(now?: Date): Promise<NodeLifecycleEvent[]>;
   /** Stops MQTT, then persists every acknowledged reading. Safe to call twice. */
@@ -107,6 +109,7 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
 
   // Nodes created, renamed or deleted through the ORM (API, demo, imports) reach the directory after
   // their transaction commits, so a reading never resolves to a node that was rolled back.
+  const removedListeners = new Set<(nodeId: string) => void>();
   const subscriber: EventSubscriber = {
     afterFlush: ({ uow }: FlushEventArgs) => {
       for (const changeSet of uow.getChangeSets()) {
@@ -116,6 +119,7 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
           nodes.remove(node.id);
           store.forgetNode(node.id);
           liveness.remove(node.id);
+          for (const listener of removedListeners) listener(node.id);
         } else {
           const ref = { id: node.id, name: node.name, kind: node.kind, tags: [...node.tags] };
           nodes.upsert(ref);
@@ -178,6 +182,10 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
     onLifecycle(listener) {
       lifecycleListeners.add(listener);
       return () => lifecycleListeners.delete(listener);
+    },
+    onNodeRemoved(listener) {
+      removedListeners.add(listener);
+      return () => removedListeners.delete(listener);
     },
     tick,
     stop,

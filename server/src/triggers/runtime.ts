@@ -21,6 +21,7 @@ import { WebhookTriggers, type WebhookTriggersOptions } from './webhooks.js';
 export interface TelemetrySource {
   intake: { onReadings(listener: (readings: NodeReading[], at: Date) => void): () => void };
   onLifecycle(listener: (event: NodeLifecycleEvent) => void): () => void;
+  onNodeRemoved(listener: (nodeId: string) => void): () => void;
   liveness: { saveFlow(flowId: string, configs: readonly NodeEventTriggerConfig[]): void };
   store: { latestForMetric(metric: string): LatestValue[] };
   nodes: { find(idOrName: string): NodeRef | undefined };
@@ -93,6 +94,8 @@ export class TriggerRuntime {
     runtime.unsubscribe.push(
       telemetry.intake.onReadings((readings, at) => runtime.onReadings(readings, at)),
       telemetry.onLifecycle((event) => runtime.onNodeEvent(event)),
+      // Crossing state is kept per node; a deleted node's would otherwise stay for good.
+      telemetry.onNodeRemoved((nodeId) => runtime.sensors.forgetNode(nodeId)),
     );
     runtime.timer = setInterval(() => runtime.tick(), options.tickMs);
     runtime.timer.unref();
