@@ -43,3 +43,16 @@ export async function postJson(
   }
   return response;
 }
+
+/** `configured` of a channel that POSTs to a webhook URL: an empty URL is a draft, not an error. */
+export const hasWebhookUrl = (settings: { url: string }): boolean => settings.url.trim() !== '';
+
+/** `deliver` of a channel that POSTs its payload as JSON to `settings.url` (with any extra headers). */
+export async function deliverToWebhook(
+  payload: unknown,
+  settings: { url: string; headers?: Record<string, string> },
+  context: ChannelContext,
+): Promise<{ status: number }> {
+  const response = await postJson(context, settings.url, payload, settings.headers);
+  return { status: response.status };
+}

@@ -45,13 +45,12 @@ let discovered: Promise<ChannelRegistry> | undefined;
  * channel is one new file. Discovered once per process.
  */
 export function discoverChannels(dir = channelsDir): Promise<ChannelRegistry> {
-  if (dir !== channelsDir) {
-    return importFolderDefaults(dir, NOT_CHANNEL_FILES, isChannel, 'channel').then(
+  const load = () =>
+    importFolderDefaults(dir, NOT_CHANNEL_FILES, isChannel, 'channel').then(
       (definitions) => new ChannelRegistry(definitions),
     );
-  }
-  discovered ??= importFolderDefaults(dir, NOT_CHANNEL_FILES, isChannel, 'channel').then(
-    (definitions) => new ChannelRegistry(definitions),
-  );
+  // Only the built-in folder is cached; tests pass their own folders.
+  if (dir !== channelsDir) return load();
+  discovered ??= load();
   return discovered;
 }

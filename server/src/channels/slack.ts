@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { channelBase, defineChannel, webhookUrl, type ChannelMessage } from './channel.js';
 import { levelLabel } from './message.js';
-import { postJson } from './post.js';
+import { deliverToWebhook, hasWebhookUrl } from './post.js';
 
 const LEVEL_EMOJI = {
   emergency: ':rotating_light:',
@@ -51,10 +51,7 @@ export default defineChannel({
       url: webhookUrl('Incoming webhook URL (https://hooks.slack.com/services/…)'),
     })
     .strict(),
-  configured: (settings) => settings.url.trim() !== '',
+  configured: hasWebhookUrl,
   payload: (message) => slackPayload(message),
-  deliver: async (payload, settings, context) => {
-    const response = await postJson(context, settings.url, payload);
-    return { status: response.status };
-  },
+  deliver: deliverToWebhook,
 });

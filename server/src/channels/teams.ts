@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { channelBase, defineChannel, webhookUrl, type ChannelMessage } from './channel.js';
 import { levelLabel } from './message.js';
-import { postJson } from './post.js';
+import { deliverToWebhook, hasWebhookUrl } from './post.js';
 
 // Adaptive Card text colours that match the alert levels.
 const LEVEL_COLOR = { emergency: 'Attention', warning: 'Warning', info: 'Accent', reminder: 'Good' } as const;
@@ -57,10 +57,7 @@ export default defineChannel({
       url: webhookUrl('Teams incoming webhook or workflow (Power Automate) URL'),
     })
     .strict(),
-  configured: (settings) => settings.url.trim() !== '',
+  configured: hasWebhookUrl,
   payload: (message) => teamsPayload(message),
-  deliver: async (payload, settings, context) => {
-    const response = await postJson(context, settings.url, payload);
-    return { status: response.status };
-  },
+  deliver: deliverToWebhook,
 });

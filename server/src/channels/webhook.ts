@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { channelBase, defineChannel, webhookUrl, type ChannelMessage } from './channel.js';
-import { postJson } from './post.js';
+import { deliverToWebhook, hasWebhookUrl } from './post.js';
 
 /** The generic JSON body: flat, stable keys a home-automation or ticketing endpoint can map. */
 export function jsonPayload(message: ChannelMessage) {
@@ -34,10 +34,7 @@ export default defineChannel({
       headers: headersSchema,
     })
     .strict(),
-  configured: (settings) => settings.url.trim() !== '',
+  configured: hasWebhookUrl,
   payload: (message) => jsonPayload(message),
-  deliver: async (payload, settings, context) => {
-    const response = await postJson(context, settings.url, payload, settings.headers);
-    return { status: response.status };
-  },
+  deliver: deliverToWebhook,
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { triggerNodeId } from '../channels/message.js';
 import { engineServices } from '../engine/services.js';
 import { alertLevel, templateString } from './shared-schemas.js';
 import { defineStepType, MAIN_PORT } from './step-type.js';
@@ -21,9 +22,7 @@ export default defineStepType({
   writes: () => ['alertId', 'level', 'message'],
   run: (context) => {
     const { config, data } = context;
-    const trigger = data.trigger as { node?: { id?: unknown } } | undefined;
-    const triggerNode = trigger?.node?.id;
-    const nodeId = config.nodeId || (typeof triggerNode === 'string' ? triggerNode : null);
+    const nodeId = config.nodeId || triggerNodeId(data);
     const alert = engineServices(context).alerts.raise({
       level: config.level,
       message: config.message,

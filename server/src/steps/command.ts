@@ -17,17 +17,15 @@ export class CommandFailedError extends Error {
 }
 
 /** SSH failures get a code of their own, so a run's error tells a bad host key from a timeout. */
+const SSH_FAILURE_CODES = [
+  [SshTimeoutError, 'timeout'],
+  [SshHostKeyError, 'ssh_host_key'],
+  [SshAuthError, 'ssh_auth'],
+  [SshConnectionError, 'ssh_connection'],
+] as const;
+
 function sshFailure(error: unknown): unknown {
-  const code =
-    error instanceof SshTimeoutError
-      ? 'timeout'
-      : error instanceof SshHostKeyError
-        ? 'ssh_host_key'
-        : error instanceof SshAuthError
-          ? 'ssh_auth'
-          : error instanceof SshConnectionError
-            ? 'ssh_connection'
-            : undefined;
+  const code = SSH_FAILURE_CODES.find(([type]) => error instanceof type)?.[1];
   return code ? new CommandFailedError((error as Error).message, code, { cause: error }) : error;
 }
 

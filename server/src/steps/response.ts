@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { evaluateCondition, evaluateExpression } from '../engine/expressions/index.js';
+import { compare } from './shared-schemas.js';
 import { defineStepType } from './step-type.js';
 
 const TESTS = [
@@ -112,13 +113,7 @@ function check(value: unknown, test: (typeof TESTS)[number], expected: unknown):
       const left = Number(value);
       const right = Number(expected);
       if (!Number.isFinite(left) || !Number.isFinite(right)) return false;
-      return test === '>'
-        ? left > right
-        : test === '>='
-          ? left >= right
-          : test === '<'
-            ? left < right
-            : left <= right;
+      return compare(left, test, right);
     }
   }
 }

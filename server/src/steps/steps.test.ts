@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayNode } from '../db/entities/index.js';
+import { outputOf, runChain } from '../actions/test-support.js';
 import { harness, timeline, type Harness } from '../engine/test-fixtures.js';
 
 let h: Harness;
@@ -12,23 +13,15 @@ afterEach(async () => {
 
 const manual = { key: 'start', type: 'manual', config: {} };
 
-/** A chain start → steps…; a step with true/false ports continues on true. */
-async function runOne(
-  steps: Array<Record<string, unknown>>,
-  payload: Record<string, unknown> = {},
-  name = 'flow',
-) {
-  const keys = steps.map((step) => step.key as string);
-  const port = (i: number) =>
-    ['response', 'condition', 'threshold'].includes(steps[i - 1]?.type as string) ? 'true' : 'main';
-  const edges = keys.map(
-    (key, i) => [i === 0 ? 'start' : keys[i - 1]!, key, port(i)] as [string, string, string],
+/** runChain, except that a step with true/false ports continues on true. */
+function runOne(steps: Array<Record<string, unknown>>, payload: Record<string, unknown> = {}, name = 'flow') {
+  const ports = Object.fromEntries(
+    steps
+      .filter((step) => ['response', 'condition', 'threshold'].includes(step.type as string))
+      .map((step) => [step.key as string, 'true']),
   );
-  const flowId = await h.createFlow(name, [manual, ...(steps as never[])], edges);
-  return { flowId, run: await h.engine.settled((await h.engine.trigger({ flowId, payload })).id) };
+  return runChain(h, name, steps, payload, ports);
 }
-
-const output = (run: { data: Record<string, unknown> }, key: string) => (run.data.steps as any)[key].output;
 
 describe('step types', () => {
   it('set_variable stores flow and global variables that later steps and later runs read as vars.*', async () => {
@@ -39,10 +32,10 @@ describe('step types', () => {
       { key: 'after', type: 'log', config: { message: 'after={{vars.count}} {{vars.mood}}' } },
     ];
     const { flowId, run } = await runOne(steps, { n: 1 });
-    expect(output(run, 'seen').message).toBe('before={{vars.count}}');
-    expect(output(run, 'after').message).toBe('after=1 calm');
+    expect(outputOf(run, 'seen').message).toBe('before={{vars.count}}');
+    expect(outputOf(run, 'after').message).toBe('after=1 calm');
     const second = await h.engine.settled((await h.engine.trigger({ flowId, payload: { n: 2 } })).id);
-    expect(output(second, 'seen').message).toBe('before=1');
+    expect(outputOf(second, 'seen').message).toBe('before=1');
     expect(second.data.vars).toEqual({ count: 2, mood: 'calm' });
     const rows = await h.orm.em
       .getConnection()
@@ -72,7 +65,7 @@ describe('step types', () => {
     expect((await fire('kitchen')).completedSteps).toContain('passed');
     const blocked = await fire('kitchen');
     expect(blocked.skippedSteps).toContain('passed');
-    expect(output(blocked, 'limit').passed).toBe(false);
+    expect(outputOf(blocked, 'limit').passed).toBe(false);
     expect((await fire('hall')).completedSteps).toContain('passed');
     // The state survives in the flow's variables, hidden from vars.
     const next = await fire('kitchen');
@@ -98,8 +91,8 @@ describe('step types', () => {
     );
     const payload = { node: { id: 'n1', name: 'Kitchen sensor' }, metric: 'temperature', value: 31.5 };
     const run = await h.engine.settled((await h.engine.trigger({ flowId, payload })).id);
-    expect(output(run, 'hot')).toEqual({ value: 31.5, threshold: 30, operator: '>', result: true });
-    expect(output(run, 'say').message).toBe('Kitchen sensor temperature hit 31.5 (threshold 30)');
+    expect(outputOf(run, 'hot')).toEqual({ value: 31.5, threshold: 30, operator: '>', result: true });
+    expect(outputOf(run, 'say').message).toBe('Kitchen sensor temperature hit 31.5 (threshold 30)');
     const cold = await h.engine.settled(
       (await h.engine.trigger({ flowId, payload: { ...payload, value: 12 } })).id,
     );
@@ -136,7 +129,7 @@ describe('step types', () => {
       {},
       'unknown node',
     );
-    expect(output(other, 'raise').nodeId).toBeNull();
+    expect(outputOf(other, 'raise').nodeId).toBeNull();
   });
 
   it('response parses and tests an earlier step’s result', async () => {
@@ -154,9 +147,9 @@ describe('step types', () => {
       },
       { key: 'num', type: 'response', config: { step: 'reply', path: 'level', test: '==', value: 'info' } },
     ]);
-    expect(output(run, 'parsed')).toEqual({ value: { ok: true, count: 3 }, result: true });
-    expect(output(run, 'has').result).toBe(true);
-    expect(output(run, 'num').result).toBe(true);
+    expect(outputOf(run, 'parsed')).toEqual({ value: { ok: true, count: 3 }, result: true });
+    expect(outputOf(run, 'has').result).toBe(true);
+    expect(outputOf(run, 'num').result).toBe(true);
   });
 
   it('sleep pauses in memory, capped by the engine', async () => {
@@ -168,7 +161,7 @@ describe('step types', () => {
       [['start', 'nap']],
     );
     const run = await engine.settled((await engine.trigger({ flowId })).id);
-    expect(output(run, 'nap')).toEqual({ sleptMs: 5 });
+    expect(outputOf(run, 'nap')).toEqual({ sleptMs: 5 });
     await engine.stop();
   });
 
@@ -177,7 +170,7 @@ describe('step types', () => {
       { key: 'big', type: 'test_big', config: { chars: 100_000 } },
       { key: 'after', type: 'log', config: { message: 'ok' } },
     ]);
-    expect(output(run, 'big').text).toHaveLength(100_000);
+    expect(outputOf(run, 'big').text).toHaveLength(100_000);
     const row = (await timeline(h, run.id)).find((entry) => entry.key === 'big')!;
     expect(row.output).toMatchObject({ _truncated: true, originalChars: 100_011 });
     expect((row.output as any).preview.length).toBeLessThan(10_000);
