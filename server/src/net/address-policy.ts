@@ -107,7 +107,7 @@ export const EMPTY_OUTBOUND_POLICY: OutboundPolicy = Object.freeze({
 });
 
 /** Lower-case, no trailing dot: the form names are compared in. */
-export function normalizeHostName(name: string): string {
+function normalizeHostName(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
 }
 

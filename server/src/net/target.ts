@@ -127,11 +127,12 @@ export async function vetOutboundUrl(input: string | URL, options: VetOptions = 
   // Every address must pass: a name that mixes public and private records is refused as a whole, since the
   // socket could pick either one.
   const unique = new Map<string, ResolvedAddress>();
+  let allowlisted = false;
   for (const entry of addresses) {
     const verdict = classifyAddress(entry.address);
-    const allowlisted =
+    const overridden =
       (allowByName || isAddressAllowlisted(policy, entry.address)) && canAllowlistOverride(verdict);
-    if (!verdict.allowed && !allowlisted) {
+    if (!verdict.allowed && !overridden) {
       const via = literalFamily === 0 ? `${hostname} resolves to ` : '';
       throw new OutboundBlockedError(
         'blocked_address',
@@ -141,10 +142,11 @@ export async function vetOutboundUrl(input: string | URL, options: VetOptions = 
         hop,
       );
     }
+    // A private address got this far only through the allowlist.
+    if (!verdict.allowed) allowlisted = true;
     const family = isIP(entry.address) === 6 ? 6 : 4;
     unique.set(entry.address, { address: entry.address, family });
   }
   const all = [...unique.values()];
-  const allowlisted = all.some((a) => !classifyAddress(a.address).allowed);
   return { url, protocol: url.protocol as 'http:' | 'https:', hostname, port, addresses: all, allowlisted };
 }

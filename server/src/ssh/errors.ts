@@ -1,11 +1,11 @@
 /** Base class: every failure of runSshCommand is one of the subclasses below. */
 export class SshError extends Error {
-  override name = 'SshError';
+  // Each subclass is named after its class (the tsc build keeps class names; nothing minifies the server).
+  override name = this.constructor.name;
 }
 
 /** The server's host key is unknown (and trust-on-first-use is off) or differs from the stored one. */
 export class SshHostKeyError extends SshError {
-  override name = 'SshHostKeyError';
   constructor(
     message: string,
     /** Fingerprint the server presented, when the handshake got that far. */
@@ -18,13 +18,10 @@ export class SshHostKeyError extends SshError {
 }
 
 /** The server rejected every credential offered (or the private key could not be used). */
-export class SshAuthError extends SshError {
-  override name = 'SshAuthError';
-}
+export class SshAuthError extends SshError {}
 
 /** No SSH session could be established: refused, unreachable, reset, protocol failure. */
 export class SshConnectionError extends SshError {
-  override name = 'SshConnectionError';
   constructor(
     message: string,
     readonly code?: string,
@@ -36,13 +33,10 @@ export class SshConnectionError extends SshError {
 
 /** The time budget ran out; the channel and connection were torn down. */
 export class SshTimeoutError extends SshError {
-  override name = 'SshTimeoutError';
   constructor(readonly timeoutMs: number) {
     super(`SSH command timed out after ${timeoutMs} ms`);
   }
 }
 
 /** The caller's AbortSignal fired; the channel and connection were torn down. */
-export class SshAbortedError extends SshError {
-  override name = 'SshAbortedError';
-}
+export class SshAbortedError extends SshError {}

@@ -6,16 +6,9 @@ export function sha256Fingerprint(keyBlob: Buffer): string {
 }
 
 /** Legacy `MD5:aa:bb:…` form, still what some older tools and nodes' records show. */
-export function md5Fingerprint(keyBlob: Buffer): string {
+function md5Fingerprint(keyBlob: Buffer): string {
   const hex = createHash('md5').update(keyBlob).digest('hex');
   return `MD5:${hex.match(/../g)!.join(':')}`;
-}
-
-/** Fingerprint of an OpenSSH public key line (`ssh-ed25519 AAAA… comment`). */
-export function fingerprintOfPublicKey(line: string): string {
-  const blob = line.trim().split(/\s+/)[1];
-  if (!blob) throw new TypeError('not an OpenSSH public key line');
-  return sha256Fingerprint(Buffer.from(blob, 'base64'));
 }
 
 /**

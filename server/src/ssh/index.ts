@@ -7,7 +7,7 @@ export {
   SshHostKeyError,
   SshTimeoutError,
 } from './errors.js';
-export { fingerprintOfPublicKey, normalizeFingerprint, sha256Fingerprint } from './fingerprint.js';
+export { normalizeFingerprint, sha256Fingerprint } from './fingerprint.js';
 export {
   DEFAULT_MAX_OUTPUT_BYTES,
   runSshCommand,
