@@ -6,14 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Orm } from '../../server/src/db/orm.js';
 import { FlowEngine } from '../../server/src/engine/index.js';
+import { edgeInputs, type EdgeTuple } from '../../server/src/engine/test-fixtures.js';
 import { FlowService } from '../../server/src/flows/service.js';
 import { discoverStepTypes } from '../../server/src/steps/registry.js';
 
 const RUNS = Number(process.env.RUNS ?? 20_000);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 256);
 const CEILING_ROWS = 200_000;
-
-type Edge = [string, string, string?];
 
 async function createFlow(orm: Orm, flows: FlowService, name: string, withWait: boolean): Promise<string> {
   const steps = [
@@ -24,7 +23,7 @@ async function createFlow(orm: Orm, flows: FlowService, name: string, withWait: 
     { key: 'end', type: 'log', config: { message: 'done at {{system.local_time}}' } },
     ...(withWait ? [{ key: 'pause', type: 'wait', config: { seconds: 0 } }] : []),
   ];
-  const edges: Edge[] = withWait
+  const edges: EdgeTuple[] = withWait
     ? [
         ['start', 'check'],
         ['check', 'high', 'true'],
@@ -45,11 +44,7 @@ async function createFlow(orm: Orm, flows: FlowService, name: string, withWait: 
     { name, maxConcurrentRuns: 100_000, maxExecutions: 1000 },
     {
       steps,
-      edges: edges.map(([source, target, sourcePort]) => ({
-        source,
-        target,
-        sourcePort: sourcePort ?? 'main',
-      })),
+      edges: edgeInputs(edges),
     },
   );
   return flow.id;

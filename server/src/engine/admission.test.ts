@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gate, harness, type Harness } from './test-fixtures.js';
+import { gate, harness, manual, type Harness } from './test-fixtures.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -8,8 +8,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
 });
-
-const manual = { key: 'start', type: 'manual', config: {} };
 
 describe('cool-off', () => {
   async function alertFlow(cooloffMinutes: number) {

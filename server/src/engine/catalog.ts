@@ -152,10 +152,9 @@ export class FlowCatalog {
 
   /** Variables of a scope (a flow id or `global`), with writes not yet flushed applied. */
   variables(scope: string): Array<{ key: string; value: unknown }> {
-    // The json column has numeric affinity, so numbers come back as numbers rather than JSON text.
     const rows = (this.sql.variables.all(scope) as Array<{ key: string; value: unknown }>).map((row) => ({
       key: row.key,
-      value: typeof row.value === 'string' ? (JSON.parse(row.value) as unknown) : row.value,
+      value: storedValue(row.value),
     }));
     const pending = this.store.pendingVariables(scope);
     return pending.length ? [...rows, ...pending] : rows;
@@ -169,8 +168,7 @@ export class FlowCatalog {
       key: string;
       value: unknown;
     }>) {
-      const value = typeof row.value === 'string' ? (JSON.parse(row.value) as unknown) : row.value;
-      scopes[row.scope === 'global' ? 'global' : 'flow'].set(row.key, value);
+      scopes[row.scope === 'global' ? 'global' : 'flow'].set(row.key, storedValue(row.value));
     }
     for (const entry of this.store.pendingVariables('global')) scopes.global.set(entry.key, entry.value);
     for (const entry of this.store.pendingVariables(flowId)) scopes.flow.set(entry.key, entry.value);
@@ -194,4 +192,9 @@ export class FlowCatalog {
   nodeExists(nodeId: string): boolean {
     return this.sql.nodeExists.get(nodeId) !== undefined;
   }
+}
+
+/** The json column has numeric affinity, so numbers come back as numbers rather than JSON text. */
+function storedValue(value: unknown): unknown {
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 }

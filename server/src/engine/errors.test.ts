@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backoffDelay } from './invoke.js';
-import { attempts, harness, sleepsDone, timeline, type Harness } from './test-fixtures.js';
+import { attempts, harness, manual, sleepsDone, timeline, type Harness } from './test-fixtures.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -11,7 +11,6 @@ afterEach(async () => {
   await h.close();
 });
 
-const manual = { key: 'start', type: 'manual', config: {} };
 const after = { key: 'after', type: 'log', config: { message: 'after' } };
 
 async function flowWith(step: Record<string, unknown>) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { harness, type Harness } from './test-fixtures.js';
+import { harness, manual, type Harness } from './test-fixtures.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -8,8 +8,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
 });
-
-const manual = { key: 'start', type: 'manual', config: {} };
 
 function caller(target: string, waitForResult = true, payload: Record<string, unknown> = {}) {
   return { key: 'call', type: 'trigger_flow', config: { flowName: target, waitForResult, payload } };

@@ -4,17 +4,6 @@ import { buildSystemContext } from './expressions/index.js';
 export const RESERVED_ROOTS = ['trigger', 'system', 'vars', 'steps'] as const;
 const RESERVED = new Set<string>(RESERVED_ROOTS);
 
-/** HALO's single-brace context variables. */
-export const CONTEXT_VARIABLES = [
-  'node_id',
-  'node_name',
-  'metric',
-  'value',
-  'threshold',
-  'operator',
-  'prev_result',
-];
-
 /** Keys the engine always puts under `trigger`, for save-time checks and autocomplete. */
 export const TRIGGER_KEYS = ['type', 'stepKey', 'payload', 'node', 'metric', 'value', 'firedAt', 'late'];
 

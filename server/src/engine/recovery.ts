@@ -1,7 +1,7 @@
 import { compileGraph, type CompiledGraph, type GraphSnapshot } from './graph.js';
 import type { Kernel } from './kernel.js';
 import { runtimeFields, type RunState, type StepRow } from './run-state.js';
-import { EXECUTION_COLUMNS, type ExecutionRow } from './sqlite.js';
+import { cachedStatement, EXECUTION_COLUMNS, type ExecutionRow } from './sqlite.js';
 import { beginWalk, type WalkHooks } from './walker.js';
 
 interface TimelineRow {
@@ -27,17 +27,17 @@ export function activeRows(k: Kernel): ExecutionRow[] {
 }
 
 export function executionRow(k: Kernel, id: string): ExecutionRow | undefined {
-  return k.store.db
-    .prepare(
-      `select e.*, f.name as flow_name from flow_executions e left join flows f on f.id = e.flow_id where e.id = ?`,
-    )
-    .get(id) as ExecutionRow | undefined;
+  return cachedStatement(
+    k.store.db,
+    `select e.*, f.name as flow_name from flow_executions e left join flows f on f.id = e.flow_id where e.id = ?`,
+  ).get(id) as ExecutionRow | undefined;
 }
 
 /** Flow ids and names from the outermost run down to (and including) the given run's flow. */
 export function chainOf(k: Kernel, executionId: string | null): Array<{ id: string; name: string }> {
   const chain: Array<{ id: string; name: string }> = [];
-  const statement = k.store.db.prepare(
+  const statement = cachedStatement(
+    k.store.db,
     `select e.parent_execution_id as parent, e.flow_id as id, coalesce(f.name, e.flow_id) as name
       from flow_executions e left join flows f on f.id = e.flow_id where e.id = ?`,
   );

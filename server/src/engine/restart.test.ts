@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gate, harness, timeline, type Harness } from './test-fixtures.js';
+import { gate, harness, manual, timeline, type Harness } from './test-fixtures.js';
 
 let dir: string;
 let file: string;
@@ -28,7 +28,6 @@ async function shutdown(h: Harness) {
   await h.close();
 }
 
-const manual = { key: 'start', type: 'manual', config: {} };
 const after = { key: 'after', type: 'log', config: { message: 'late={{trigger.late}}' } };
 
 async function waitingRun(h: Harness, minutes: number) {

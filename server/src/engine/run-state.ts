@@ -1,5 +1,6 @@
 import type { CompiledGraph } from './graph.js';
-import type { ExecutionError, ExecutionRecord, ExecutionStatus, StepRunStatus } from './types.js';
+import { date } from './sqlite.js';
+import type { ExecutionRecord, StepRunStatus } from './types.js';
 
 export const enum EdgeState {
   Pending = 0,
@@ -24,33 +25,36 @@ export interface StepRow {
   inserted: boolean;
 }
 
+/** The fields a run shares with its record as is; times are kept as epoch ms instead of Dates. */
+type RecordFields =
+  | 'id'
+  | 'flowId'
+  | 'flowName'
+  | 'flowVersion'
+  | 'status'
+  | 'triggerType'
+  | 'triggerStepKey'
+  | 'triggerPayload'
+  | 'data'
+  | 'currentStep'
+  | 'error'
+  | 'durationMs'
+  | 'waitingFor'
+  | 'cooloffConsumed'
+  | 'parentExecutionId'
+  | 'depth'
+  | 'rerunOf'
+  | 'eventSeq';
+
 /** A run in memory. Everything the store writes is read from here at flush time. */
-export interface RunState {
-  id: string;
-  flowId: string;
-  flowName: string;
-  flowVersion: number;
-  status: ExecutionStatus;
-  triggerType: string;
-  triggerStepKey: string | null;
-  triggerPayload: Record<string, unknown>;
+export interface RunState extends Pick<ExecutionRecord, RecordFields> {
   triggerPayloadJson: string;
-  data: Record<string, unknown>;
   graph: CompiledGraph;
-  currentStep: string | null;
   completed: string[];
   skipped: string[];
-  error: ExecutionError | null;
   startedAt: number | null;
   finishedAt: number | null;
-  durationMs: number | null;
   resumeAt: number | null;
-  waitingFor: Record<string, unknown> | null;
-  cooloffConsumed: boolean;
-  parentExecutionId: string | null;
-  depth: number;
-  rerunOf: string | null;
-  eventSeq: number;
   createdAt: number;
   /** Flows from the outermost run down to this run's parent, for trigger_flow cycle detection. */
   chain: Array<{ id: string; name: string }>;
@@ -112,8 +116,6 @@ export function runtimeFields(graph: CompiledGraph): Pick<RunState, RuntimeField
   };
 }
 
-const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
-
 export function toRecord(run: RunState): ExecutionRecord {
   return {
     id: run.id,
@@ -129,10 +131,10 @@ export function toRecord(run: RunState): ExecutionRecord {
     completedSteps: [...run.completed],
     skippedSteps: [...run.skipped],
     error: run.error,
-    startedAt: toDate(run.startedAt),
-    finishedAt: toDate(run.finishedAt),
+    startedAt: date(run.startedAt),
+    finishedAt: date(run.finishedAt),
     durationMs: run.durationMs,
-    resumeAt: toDate(run.resumeAt),
+    resumeAt: date(run.resumeAt),
     waitingFor: run.waitingFor,
     cooloffConsumed: run.cooloffConsumed,
     parentExecutionId: run.parentExecutionId,

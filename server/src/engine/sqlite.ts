@@ -33,6 +33,17 @@ export async function rawDatabase(orm: Orm): Promise<SqliteDatabase> {
   return db;
 }
 
+const statements = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+
+/** Prepares `sql` once per connection: lookups by id are called per request, and preparing costs more than the query. */
+export function cachedStatement(db: SqliteDatabase, sql: string): SqliteStatement {
+  let byText = statements.get(db);
+  if (!byText) statements.set(db, (byText = new Map()));
+  let statement = byText.get(sql);
+  if (!statement) byText.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
 export const EXECUTION_COLUMNS = `id, flow_id, flow_version, status, trigger_type, trigger_step_key, trigger_payload,
   data, snapshot, current_step, completed_steps, skipped_steps, error, started_at, finished_at, duration_ms,
   resume_at, waiting_for, cooloff_consumed, parent_execution_id, depth, rerun_of_id, event_seq, created_at`;
@@ -66,7 +77,7 @@ export interface ExecutionRow {
 }
 
 const json = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
-const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+export const date = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 export function rowToRecord(row: ExecutionRow): ExecutionRecord {
   const snapshot = json<{ flowName?: string }>(row.snapshot, {});

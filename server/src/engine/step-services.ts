@@ -3,6 +3,8 @@ import { newId } from '../db/ids.js';
 import type { Kernel } from './kernel.js';
 import type { RunState } from './run-state.js';
 import { abortableSleep, type ChildRunResult, type EngineServices } from './services.js';
+import { cachedStatement } from './sqlite.js';
+import { TERMINAL_STATUSES, type ExecutionStatus } from './types.js';
 
 /** The services one step of one run sees. Built per step; sub-objects are created on first use. */
 export class RunServices implements EngineServices {
@@ -108,15 +110,21 @@ export class RunServices implements EngineServices {
 export function childResultOf(k: Kernel, executionId: string): ChildRunResult | undefined {
   const active = k.active.get(executionId);
   if (active) return undefined;
-  const row = k.store.db
-    .prepare(
-      `select e.id, e.flow_id, e.status, e.error, e.data, f.name from flow_executions e
+  const row = cachedStatement(
+    k.store.db,
+    `select e.id, e.flow_id, e.status, e.error, e.data, f.name from flow_executions e
       join flows f on f.id = e.flow_id where e.id = ?`,
-    )
-    .get(executionId) as
-    | { id: string; flow_id: string; status: string; error: string | null; data: string; name: string }
+  ).get(executionId) as
+    | {
+        id: string;
+        flow_id: string;
+        status: ExecutionStatus;
+        error: string | null;
+        data: string;
+        name: string;
+      }
     | undefined;
-  if (!row || !['completed', 'failed', 'cancelled'].includes(row.status)) return undefined;
+  if (!row || !TERMINAL_STATUSES.has(row.status)) return undefined;
   const data = JSON.parse(row.data) as { steps?: Record<string, { output?: unknown }> };
   return {
     executionId: row.id,

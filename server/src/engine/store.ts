@@ -2,6 +2,7 @@ import { newId } from '../db/ids.js';
 import type { RunState, StepRow } from './run-state.js';
 import { EXECUTION_COLUMNS, type SqliteDatabase, type SqliteStatement } from './sqlite.js';
 import { safeStringify, serializeData } from './truncate.js';
+import type { AlertRaisedEvent } from './types.js';
 
 interface Claim {
   executionId: string;
@@ -13,16 +14,8 @@ interface Claim {
   resolve: (won: boolean) => void;
 }
 
-export interface AlertInsert {
-  id: string;
-  level: string;
-  message: string;
-  flowId: string | null;
-  executionId: string | null;
-  stepKey: string | null;
-  nodeId: string | null;
-  createdAt: number;
-}
+/** An alert as buffered for the next commit: the published event, with the time still in epoch ms. */
+export type AlertInsert = Omit<AlertRaisedEvent, 'createdAt'> & { createdAt: number };
 
 /**
  * Group commit: runs and timeline rows change in memory and are written together, once per event-loop
@@ -273,61 +266,45 @@ export class ExecutionStore {
 
   private writeRun(run: RunState): void {
     const data = serializeData(run.data);
-    const error = run.error ? JSON.stringify(run.error) : null;
-    const waitingFor = run.waitingFor ? JSON.stringify(run.waitingFor) : null;
-    const completed = JSON.stringify(run.completed);
-    const skipped = JSON.stringify(run.skipped);
-    if (!run.inserted) {
-      // The run a rerun copies, or a parent, may have been pruned meanwhile; the link must not sink the run.
-      if (run.rerunOf && !this.sql.runExists.get(run.rerunOf)) run.rerunOf = null;
-      if (run.parentExecutionId && !this.sql.runExists.get(run.parentExecutionId))
-        run.parentExecutionId = null;
-      this.sql.insertRun.run(
-        run.id,
-        run.flowId,
-        run.flowVersion,
-        run.status,
-        run.triggerType,
-        run.triggerStepKey,
-        run.triggerPayloadJson,
-        data,
-        run.graph.json,
-        run.currentStep,
-        completed,
-        skipped,
-        error,
-        run.startedAt,
-        run.finishedAt,
-        run.durationMs,
-        run.resumeAt,
-        waitingFor,
-        run.cooloffConsumed ? 1 : 0,
-        run.parentExecutionId,
-        run.depth,
-        run.rerunOf,
-        run.eventSeq,
-        run.createdAt,
-      );
-      run.inserted = true;
-      this.insertedNow.push(run);
-      return;
-    }
-    this.sql.updateRun.run(
-      run.status,
-      data,
+    // Columns current_step … cooloff_consumed, in the same order in insertRun and updateRun.
+    const progress = [
       run.currentStep,
-      completed,
-      skipped,
-      error,
+      JSON.stringify(run.completed),
+      JSON.stringify(run.skipped),
+      run.error ? JSON.stringify(run.error) : null,
       run.startedAt,
       run.finishedAt,
       run.durationMs,
       run.resumeAt,
-      waitingFor,
+      run.waitingFor ? JSON.stringify(run.waitingFor) : null,
       run.cooloffConsumed ? 1 : 0,
-      run.eventSeq,
+    ];
+    if (run.inserted) {
+      this.sql.updateRun.run(run.status, data, ...progress, run.eventSeq, run.id);
+      return;
+    }
+    // The run a rerun copies, or a parent, may have been pruned meanwhile; the link must not sink the run.
+    if (run.rerunOf && !this.sql.runExists.get(run.rerunOf)) run.rerunOf = null;
+    if (run.parentExecutionId && !this.sql.runExists.get(run.parentExecutionId)) run.parentExecutionId = null;
+    this.sql.insertRun.run(
       run.id,
+      run.flowId,
+      run.flowVersion,
+      run.status,
+      run.triggerType,
+      run.triggerStepKey,
+      run.triggerPayloadJson,
+      data,
+      run.graph.json,
+      ...progress,
+      run.parentExecutionId,
+      run.depth,
+      run.rerunOf,
+      run.eventSeq,
+      run.createdAt,
     );
+    run.inserted = true;
+    this.insertedNow.push(run);
   }
 
   private writeStep(row: StepRow): void {

@@ -115,6 +115,16 @@ const big = defineStepType({
   run: ({ config }) => ({ output: { text: 'x'.repeat(config.chars) } }),
 });
 
+/** The manual trigger most test flows start with. */
+export const manual = { key: 'start', type: 'manual', config: {} };
+
+/** `[source, target, port?]`; the port defaults to `main`. */
+export type EdgeTuple = [source: string, target: string, sourcePort?: string];
+
+export function edgeInputs(edges: EdgeTuple[]) {
+  return edges.map(([source, target, sourcePort]) => ({ source, target, sourcePort: sourcePort ?? 'main' }));
+}
+
 export const TEST_STEP_TYPES = [ask, flaky, slow, gated, big] as StepTypeDefinition[];
 
 export interface Harness {
@@ -127,7 +137,7 @@ export interface Harness {
   createFlow(
     name: string,
     steps: StepInput[],
-    edges: Array<[string, string, string?]>,
+    edges: EdgeTuple[],
     settings?: Omit<FlowSettingsInput, 'name'>,
   ): Promise<string>;
   newEngine(options?: Partial<EngineOptions>): FlowEngine;
@@ -193,11 +203,7 @@ export async function harness(
         { name, ...settings },
         {
           steps,
-          edges: edges.map(([source, target, sourcePort]) => ({
-            source,
-            target,
-            sourcePort: sourcePort ?? 'main',
-          })),
+          edges: edgeInputs(edges),
         },
       );
       return flow.id;

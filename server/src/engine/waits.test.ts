@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gate, harness, timeline, type Harness } from './test-fixtures.js';
+import { gate, harness, manual, timeline, type Harness } from './test-fixtures.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -8,8 +8,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
 });
-
-const manual = { key: 'start', type: 'manual', config: {} };
 
 /** 004's conditional alert escalation: ask, branch on the answer, alert a caregiver when escalated. */
 async function escalationFlow(timeoutMs = 60_000) {

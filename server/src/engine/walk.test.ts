@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { harness, timeline, type Harness } from './test-fixtures.js';
+import { harness, manual, timeline, type Harness } from './test-fixtures.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -10,7 +10,6 @@ afterEach(async () => {
 });
 
 const log = (key: string, message = key) => ({ key, type: 'log', config: { message } });
-const manual = { key: 'start', type: 'manual', config: {} };
 
 describe('graph walk', () => {
   it('runs a linear flow, recording the run before its first step and every step on the timeline', async () => {
