@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayNode } from '../db/entities/index.js';
 import { outputOf, runChain } from '../actions/test-support.js';
-import { harness, timeline, type Harness } from '../engine/test-fixtures.js';
+import { harness, manual, timeline, type Harness } from '../engine/test-fixtures.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -10,8 +10,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.close();
 });
-
-const manual = { key: 'start', type: 'manual', config: {} };
 
 /** runChain, except that a step with true/false ports continues on true. */
 function runOne(steps: Array<Record<string, unknown>>, payload: Record<string, unknown> = {}, name = 'flow') {
