@@ -33,11 +33,13 @@ export class RunServices implements EngineServices {
       get: (scope, key) => k.catalog.variable(scopeId(scope), key),
       set: (scope, key, value) => {
         k.store.setVariable(scopeId(scope), scope === 'flow' ? run.flowId : null, key, value);
-        // Later steps of this run see the change at once; a flow variable shadows a global one.
+        // Later steps of this run see the change at once; a flow variable shadows a global one, and
+        // removing it uncovers the global again.
         const vars = run.data.vars as Record<string, unknown>;
-        if (scope === 'global' && k.catalog.variable(run.flowId, key) !== undefined) return;
-        if (value === undefined) delete vars[key];
-        else vars[key] = value;
+        const flowValue = k.catalog.variable(run.flowId, key);
+        const visible = flowValue !== undefined ? flowValue : k.catalog.variable('global', key);
+        if (key.startsWith('$') || visible === undefined) delete vars[key];
+        else vars[key] = visible;
       },
     };
   }
