@@ -24,7 +24,9 @@ export interface DataLock {
 export function lockDataFolder(sqlitePath: string): DataLock {
   const file = path.resolve(`${sqlitePath}.lock`);
   if (held.has(file)) {
-    throw new DataFolderLockedError(`the data folder ${path.dirname(file)} is already in use by this process`);
+    throw new DataFolderLockedError(
+      `the data folder ${path.dirname(file)} is already in use by this process`,
+    );
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -148,9 +148,9 @@ describe('2: deleting or disabling a flow stops its runs', () => {
     expect(attempts.get('after-delete')).toBeUndefined();
     expect(await sql(h, 'select id from flow_alerts')).toEqual([]);
     // The runs went with the flow; their ends were committed first.
-    expect(await sql(h, 'select id from flow_executions where id in (?, ?)', [running.id, queued.id])).toEqual(
-      [],
-    );
+    expect(
+      await sql(h, 'select id from flow_executions where id in (?, ?)', [running.id, queued.id]),
+    ).toEqual([]);
     await expect(h.engine.trigger({ flowId })).rejects.toMatchObject({ code: 'not_found' });
   });
 
@@ -158,10 +158,14 @@ describe('2: deleting or disabling a flow stops its runs', () => {
     const h = await boot();
     const flows = new FlowService(h.registry);
     flows.stopRunsWith((flowId) => h.engine.stopFlowRuns(flowId));
-    const flowId = await h.createFlow('paused', [manual, waitMinutes('pause', 10), log('after')], [
-      ['start', 'pause'],
-      ['pause', 'after'],
-    ]);
+    const flowId = await h.createFlow(
+      'paused',
+      [manual, waitMinutes('pause', 10), log('after')],
+      [
+        ['start', 'pause'],
+        ['pause', 'after'],
+      ],
+    );
     const run = await h.engine.trigger({ flowId });
     await h.engine.quiescent(run.id);
     await flows.update(h.em(), flowId, { enabled: false });
@@ -188,7 +192,10 @@ describe('3: rendered values are checked against the step schema', () => {
         ['num', 'bool'],
       ],
     );
-    const run = await h.engine.trigger({ flowId, payload: { room: { name: 'kitchen' }, count: 5, ok: true } });
+    const run = await h.engine.trigger({
+      flowId,
+      payload: { room: { name: 'kitchen' }, count: 5, ok: true },
+    });
     expect((await h.engine.settled(run.id)).status).toBe('completed');
     const rows = await sql(h, 'select step_key, message from flow_alerts order by step_key');
     expect(rows.map((row) => [row.step_key, row.message])).toEqual([
@@ -235,7 +242,10 @@ describe('4: what a run reads after a restart equals what it read before', () =>
         ['inKitchen', 'no', 'false'],
       ],
     );
-    const run = await first.engine.trigger({ flowId, payload: { room: 'kitchen', blob: 'b'.repeat(600_000) } });
+    const run = await first.engine.trigger({
+      flowId,
+      payload: { room: 'kitchen', blob: 'b'.repeat(600_000) },
+    });
     expect((await first.engine.quiescent(run.id)).status).toBe('waiting');
     const [row] = await sql(first, 'select length(data) as n from flow_executions where id = ?', [run.id]);
     expect(row!.n as number).toBeGreaterThan(1024 * 1024);
@@ -253,7 +263,9 @@ describe('4: what a run reads after a restart equals what it read before', () =>
   it('refuses a trigger payload above the documented limit with a typed error, recording nothing', async () => {
     const h = await boot();
     const flowId = await h.createFlow('small', [manual, log('x')], [['start', 'x']]);
-    const error = await h.engine.trigger({ flowId, payload: { blob: 'b'.repeat(1024 * 1024) } }).catch((e) => e);
+    const error = await h.engine
+      .trigger({ flowId, payload: { blob: 'b'.repeat(1024 * 1024) } })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(EngineError);
     expect((error as EngineError).code).toBe('payload_too_large');
     expect(await sql(h, 'select id from flow_executions')).toEqual([]);
@@ -284,9 +296,11 @@ describe('5: a retried trigger_flow starts a new child', () => {
     );
     const done = await h.engine.settled((await h.engine.trigger({ flowId: parentId })).id);
     expect(done.status).toBe('completed');
-    const children = await sql(h, 'select status from flow_executions where parent_execution_id = ? order by created_at', [
-      done.id,
-    ]);
+    const children = await sql(
+      h,
+      'select status from flow_executions where parent_execution_id = ? order by created_at',
+      [done.id],
+    );
     expect(children.map((row) => row.status)).toEqual(['failed', 'completed']);
   });
 });
@@ -445,7 +459,10 @@ describe('decisions', () => {
     await h.createFlow('slow child', [manual, waitMinutes('pause', 10)], [['start', 'pause']]);
     const parentId = await h.createFlow(
       'parent',
-      [manual, { key: 'call', type: 'trigger_flow', config: { flowName: 'slow child', waitForResult: true } }],
+      [
+        manual,
+        { key: 'call', type: 'trigger_flow', config: { flowName: 'slow child', waitForResult: true } },
+      ],
       [['start', 'call']],
     );
     const parent = await h.engine.trigger({ flowId: parentId });

@@ -184,7 +184,9 @@ export class FlowEngine {
     life.retiring.add(flowId);
     const ids = new Set([...k.active.values()].filter((run) => run.flowId === flowId).map((run) => run.id));
     const stored = k.store.db
-      .prepare(`select id from flow_executions where flow_id = ? and status in ('pending', 'running', 'waiting')`)
+      .prepare(
+        `select id from flow_executions where flow_id = ? and status in ('pending', 'running', 'waiting')`,
+      )
       .all(flowId) as Array<{ id: string }>;
     for (const row of stored) ids.add(row.id);
     await Promise.all([...ids].map((id) => this.cancel(id).catch(() => undefined)));

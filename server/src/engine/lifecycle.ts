@@ -251,8 +251,6 @@ export function pickWait(waits: ParkedWait[], event: Record<string, unknown>): P
     return keys.length > 0 && keys.every((key) => event[key] === wait.for[key]);
   });
   return (
-    matching ??
-    waits.find((wait) => wait.for.kind !== 'time' && wait.for.kind !== 'execution') ??
-    waits[0]
+    matching ?? waits.find((wait) => wait.for.kind !== 'time' && wait.for.kind !== 'execution') ?? waits[0]
   );
 }

@@ -220,7 +220,12 @@ export class Runner {
         ...(resume && { resume }),
         now: () => k.now(),
       };
-      return await invokeStep(definition, context, abortController, effectiveTimeout(definition, step, run, config));
+      return await invokeStep(
+        definition,
+        context,
+        abortController,
+        effectiveTimeout(definition, step, run, config),
+      );
     } finally {
       run.stepAbort = null;
     }

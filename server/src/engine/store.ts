@@ -237,7 +237,8 @@ export class ExecutionStore {
     for (const claim of this.claims) {
       attempt(`claim ${claim.executionId}`, () => {
         const changes = claim.token
-          ? this.sql.claimToken.run(claim.to, claim.resume, claim.executionId, claim.token, claim.token).changes
+          ? this.sql.claimToken.run(claim.to, claim.resume, claim.executionId, claim.token, claim.token)
+              .changes
           : this.sql.claim.run(claim.to, claim.resume, claim.executionId).changes;
         if (changes === 1) this.claimWon.add(claim);
       });

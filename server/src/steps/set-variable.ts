@@ -32,7 +32,9 @@ export default defineStepType({
     const unresolved = config.remove ? undefined : unresolvedPlaceholder(config.value);
     if (unresolved) {
       throw Object.assign(
-        new Error(`value: ${unresolved} did not resolve (missing path?); variable "${config.key}" was not changed`),
+        new Error(
+          `value: ${unresolved} did not resolve (missing path?); variable "${config.key}" was not changed`,
+        ),
         { code: 'unresolved_template' },
       );
     }
