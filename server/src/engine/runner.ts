@@ -403,6 +403,8 @@ export function renderStepConfig(
     }
   }
   const rendered = renderConfig(templated, data, context) as Record<string, unknown>;
+  // Nothing rendered: the same object, so callers can tell (and skip re-checking it).
+  if (rendered === templated) return config;
   return raw ? { ...rendered, ...raw } : rendered;
 }
 
