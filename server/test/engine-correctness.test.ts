@@ -108,7 +108,7 @@ describe('independent branches through the API, across SIGKILL', () => {
     expect(done.timeline.filter((row) => row.stepKey === 'join').map((row) => row.status)).toEqual([
       'COMPLETED',
     ]);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('deleting and disabling a flow through the API', () => {
@@ -156,7 +156,7 @@ describe('deleting and disabling a flow through the API', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(hits).toBe(0);
     expect(server.stderr()).not.toMatch(/dropped write/);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('alerts whose message renders to another type, through the API', () => {
@@ -187,7 +187,7 @@ describe('alerts whose message renders to another type, through the API', () => 
       ]),
     );
     expect(messages).toEqual({ warn: '{"name":"kitchen"}', count: '5' });
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('run data above 1 MB through the API, across SIGKILL', () => {
@@ -222,7 +222,7 @@ describe('run data above 1 MB through the API, across SIGKILL', () => {
 
     const refused = await server.gql(TRIGGER, { id: flowId, payload: { blob: 'b'.repeat(1024 * 1024) } });
     expect(refused.triggerFlow).toMatchObject({ __typename: 'RunRefusedError', reason: 'payload_too_large' });
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('one server per data folder', () => {
@@ -250,5 +250,5 @@ describe('one server per data folder', () => {
     await first.kill();
     const third = await start(dir, randomPort());
     expect((await run(third, id))?.status).toBe('WAITING');
-  }, 120_000);
+  }, 240_000);
 });

@@ -22,7 +22,7 @@ export async function startServerProcess(
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const { proc, stderr } = spawnServer(dataDir, port, env);
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 900; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
     } catch {
@@ -30,7 +30,7 @@ export async function startServerProcess(
     }
     if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    if (i === 299) throw new Error(`server did not start: ${stderr()}`);
+    if (i === 899) throw new Error(`server did not start: ${stderr()}`);
   }
   return {
     proc,

@@ -1,5 +1,6 @@
 import type { AlertLevel } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
+import { toText } from './expressions/values.js';
 import type { Kernel } from './kernel.js';
 import type { RunState } from './run-state.js';
 import { abortableSleep, type ChildRunResult, type EngineServices } from './services.js';
@@ -53,7 +54,8 @@ export class RunServices implements EngineServices {
         const alert = {
           id: newId(),
           level,
-          message,
+          // The column and the GraphQL field are text: a number bound as is would be stored as "5.0".
+          message: typeof message === 'string' ? message : toText(message),
           flowId: run.flowId,
           executionId: run.id,
           stepKey,
