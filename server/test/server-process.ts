@@ -76,7 +76,7 @@ export function spawnServer(dataDir: string, port: number, env: Record<string, s
 }
 
 /** Polls `check` every 50 ms until it returns a value, at most `tries` times. */
-export async function eventually<T>(check: () => Promise<T | undefined>, tries = 200): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, tries = 600): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const value = await check();
     if (value !== undefined) return value;
