@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { bootstrapIdentity } from './auth/bootstrap.js';
 import { loadConfig, type KinflowConfig } from './config/index.js';
+import { lockDataFolder } from './db/data-lock.js';
 import { openDatabase } from './db/orm.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { rawDatabase } from './engine/sqlite.js';
@@ -53,7 +54,12 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     ...(options.demo !== undefined && { demo: options.demo }),
     ...(options.quiet !== undefined && { quiet: options.quiet }),
   });
-  const orm = await openDatabase(config.sqlitePath);
+  // Before the database is even opened: a second server must not resume the first one's runs.
+  const lock = config.sqlitePath === ':memory:' ? undefined : lockDataFolder(config.sqlitePath);
+  const orm = await openDatabase(config.sqlitePath).catch((error: unknown) => {
+    lock?.release();
+    throw error;
+  });
   // Checkpoints run in a worker so no request pays for copying the WAL into the database file.
   const checkpointer =
     config.sqlitePath === ':memory:'
@@ -92,6 +98,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     start: (fire) => engine.trigger(fire).catch(ignoreRaces),
   });
   flows.onChange((flowId) => triggers.syncFlow(flowId));
+  flows.stopRunsWith((flowId) => engine.stopFlowRuns(flowId));
   const services: AppServices = {
     config,
     registry,
@@ -123,6 +130,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await engine.stop();
       await checkpointer?.stop();
       await orm.close();
+      lock?.release();
     })());
 
   return {

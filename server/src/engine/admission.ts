@@ -41,15 +41,8 @@ export class AdmissionControl {
 
   decide(flow: FlowRow, run: RunState, now: number, options: { ignoreCooloff?: boolean } = {}): Admission {
     const slot = this.slot(flow);
-    if (flow.cooloff_minutes > 0 && !options.ignoreCooloff) {
-      const until = this.cooloffUntil(flow, slot);
-      if (until !== null && until > now) {
-        const when = Number.isFinite(until)
-          ? ` until ${new Date(until).toISOString()}`
-          : ' (a run that consumed it is still active)';
-        return { action: 'reject', code: 'cooloff', message: `flow "${flow.name}" is cooling off${when}` };
-      }
-    }
+    const cooling = options.ignoreCooloff ? null : this.cooloffRefusal(flow, now);
+    if (cooling) return { action: 'reject', code: 'cooloff', message: cooling };
     if (slot.mode === 'single' && slot.active.size > 0) {
       return {
         action: 'reject',
@@ -72,6 +65,20 @@ export class AdmissionControl {
     }
     slot.queue.push(run);
     return { action: 'queue' };
+  }
+
+  /**
+   * Why the flow refuses a run now because of its cool-off, or null. Checked at admission and again when
+   * a queued run gets its turn: a run queued behind the one that consumed the cool-off must not fire.
+   */
+  cooloffRefusal(flow: FlowRow, now: number, except?: RunState): string | null {
+    if (flow.cooloff_minutes <= 0) return null;
+    const until = this.cooloffUntil(flow, this.slot(flow), except);
+    if (until === null || until <= now) return null;
+    const when = Number.isFinite(until)
+      ? ` until ${new Date(until).toISOString()}`
+      : ' (a run that consumed it is still active)';
+    return `flow "${flow.name}" is cooling off${when}`;
   }
 
   /** A run found active in the database at start: it holds a slot without being admitted again. */
@@ -129,8 +136,8 @@ export class AdmissionControl {
     this.slots.clear();
   }
 
-  private cooloffUntil(flow: FlowRow, slot: Slot): number | null {
-    for (const run of slot.active) if (run.cooloffConsumed) return Infinity;
+  private cooloffUntil(flow: FlowRow, slot: Slot, except?: RunState): number | null {
+    for (const run of slot.active) if (run.cooloffConsumed && run !== except) return Infinity;
     let last = this.lastCooloff.get(flow.id);
     if (last === undefined) {
       const row = this.lastCooloffSql.get(flow.id) as { at: number | null } | undefined;

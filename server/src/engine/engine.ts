@@ -10,7 +10,7 @@ import { createRun } from './new-run.js';
 import { activeRows, executionRow, restoreRun } from './recovery.js';
 import { Retention } from './retention.js';
 import { toRecord } from './run-state.js';
-import { Runner, type Resume } from './runner.js';
+import { Runner } from './runner.js';
 import { abortableSleep } from './services.js';
 import { rawDatabase, rowToRecord } from './sqlite.js';
 import { ExecutionStore } from './store.js';
@@ -79,12 +79,12 @@ export class FlowEngine {
         if (life.admission.readmit(flow, run)) life.begin(run);
       } else {
         life.admission.restore(flow, run);
-        const claimed = run.waitingFor?.resume as
-          { reason: Resume['reason']; event?: Record<string, unknown> } | undefined;
-        // Claimed from a wait but stopped before anything else was saved: continue that resume.
-        if (run.status === 'running' && claimed) life.continueClaimed(run, claimed.reason, claimed.event);
-        else if (run.status === 'running') void life.runner.drive(run);
-        else life.armWait(run);
+        // Only a wait already overdue beyond the grace now came due while the server was down.
+        const startedAt = k.now().getTime();
+        for (const wait of run.waits) wait.late = startedAt - wait.until > this.settings.lateGraceMs;
+        // A running run continues its claimed waits first (one claimed just before a crash included).
+        if (run.status === 'running') void life.runner.drive(run);
+        life.armWaits(run);
       }
     }
     await k.store.commit();
@@ -129,6 +129,9 @@ export class FlowEngine {
     if (life.stopped) throw new EngineError('stopped', 'the flow engine is stopped');
     const flow = k.catalog.flow(input);
     if (!flow.enabled) throw new EngineError('flow_disabled', `flow "${flow.name}" is disabled`);
+    if (life.retiring.has(flow.id)) {
+      throw new EngineError('flow_disabled', `flow "${flow.name}" is being deleted or disabled`);
+    }
     const run = createRun(k, flow, k.catalog.graph(flow), input);
     const parent = run.parentExecutionId ? k.active.get(run.parentExecutionId) : undefined;
     if (parent && input.awaitedByParent) parent.expectingChild = run.id;
@@ -171,6 +174,26 @@ export class FlowEngine {
     return life.settledRun(run);
   }
 
+  /**
+   * Before a flow is deleted or once it is disabled: cancels its pending, queued, running and waiting
+   * runs and resolves once their ends are committed. New runs of the flow are refused until the
+   * returned release is called, so nothing of it writes after a delete.
+   */
+  async stopFlowRuns(flowId: string): Promise<() => void> {
+    const { k, life } = await this.init();
+    life.retiring.add(flowId);
+    const ids = new Set([...k.active.values()].filter((run) => run.flowId === flowId).map((run) => run.id));
+    const stored = k.store.db
+      .prepare(
+        `select id from flow_executions where flow_id = ? and status in ('pending', 'running', 'waiting')`,
+      )
+      .all(flowId) as Array<{ id: string }>;
+    for (const row of stored) ids.add(row.id);
+    await Promise.all([...ids].map((id) => this.cancel(id).catch(() => undefined)));
+    await k.store.commit();
+    return () => life.retiring.delete(flowId);
+  }
+
   /** A new run of the flow's current version with the same trigger context, linked by `rerunOf`. */
   async rerun(executionId: string): Promise<ExecutionRecord> {
     const { k } = await this.init();
@@ -211,8 +234,8 @@ export class FlowEngine {
 
   /** The run as it stands (memory first, then the database). */
   async get(executionId: string): Promise<ExecutionRecord | undefined> {
-    const { k } = await this.init();
-    const active = k.active.get(executionId);
+    const { k, life } = await this.init();
+    const active = k.active.get(executionId) ?? life.recent.get(executionId);
     if (active) return toRecord(active);
     const row = executionRow(k, executionId);
     return row ? rowToRecord(row) : undefined;
@@ -221,14 +244,14 @@ export class FlowEngine {
   /** Resolves when the run has finished (completed, failed or cancelled) and that is committed. */
   async settled(executionId: string): Promise<ExecutionRecord> {
     const { k, life } = await this.init();
-    const run = k.active.get(executionId);
+    const run = k.active.get(executionId) ?? life.recent.get(executionId);
     return run ? life.settledRun(run) : rowOrThrow(k, executionId);
   }
 
   /** Resolves when the run is no longer pending or running (it waits or has finished), committed. */
   async quiescent(executionId: string): Promise<ExecutionRecord> {
     const { k, life } = await this.init();
-    const run = k.active.get(executionId);
+    const run = k.active.get(executionId) ?? life.recent.get(executionId);
     return run ? life.untilQuiet(run) : rowOrThrow(k, executionId);
   }
 
@@ -264,6 +287,9 @@ export class FlowEngine {
     const runner = new Runner(k, {
       finished: (run) => life.finished(run),
       waiting: (run) => life.waiting(run),
+      parked: (run, wait) => life.parked(run, wait),
+      // Decided: a run that ends while waiting for a child cancels it; nobody is left to use its result.
+      abandonChild: (id) => void this.cancel(id).catch(() => {}),
     });
     const life = new Lifecycle(
       k,
@@ -273,7 +299,7 @@ export class FlowEngine {
     );
     life.timers = new WaitTimers(
       () => this.clock().getTime(),
-      (id) => life.due(id),
+      (id, stepRowId) => life.due(id, stepRowId),
     );
     return { k, life };
   }

@@ -1,5 +1,12 @@
 export type EngineErrorCode =
-  'not_found' | 'flow_disabled' | 'invalid_trigger' | 'nesting_limit' | 'cycle' | 'stopped' | 'not_waiting';
+  | 'not_found'
+  | 'flow_disabled'
+  | 'invalid_trigger'
+  | 'nesting_limit'
+  | 'cycle'
+  | 'stopped'
+  | 'not_waiting'
+  | 'payload_too_large';
 
 /** A refusal the caller can show as is (GraphQL maps `code` to a typed error). */
 export class EngineError extends Error {

@@ -4,7 +4,7 @@ export { EngineError, MAX_NESTING_DEPTH, type EngineErrorCode } from './errors.j
 export { checkFlowExpressions, dataKeys, type FlowExpressionIssue } from './validation.js';
 export type { EngineServices, ChildRunResult } from './services.js';
 export type { GraphSnapshot, SnapshotStep, SnapshotEdge } from './graph.js';
-export { MAX_OUTPUT_CHARS } from './truncate.js';
+export { MAX_OUTPUT_CHARS, MAX_PAYLOAD_CHARS } from './truncate.js';
 export type {
   AlertRaisedEvent,
   EngineOptions,

@@ -1,13 +1,12 @@
 import type { AdmissionControl } from './admission.js';
 import { emit, type Kernel } from './kernel.js';
-import { systemContext } from './pipeline-data.js';
 import { restoreRun, type executionRow } from './recovery.js';
 import type { Retention } from './retention.js';
-import { toRecord, type RunState } from './run-state.js';
-import type { Resume, Runner } from './runner.js';
+import { syncWaitFields, toRecord, type ParkedWait, type RunState, type WaitResume } from './run-state.js';
+import type { Runner } from './runner.js';
 import { childResultOf, stepOutputs } from './step-services.js';
 import { TERMINAL_STATUSES, type ExecutionRecord } from './types.js';
-import { beginWalk, takeStep } from './walker.js';
+import { beginWalk } from './walker.js';
 import type { WaitTimers } from './waits.js';
 
 /**
@@ -17,6 +16,10 @@ import type { WaitTimers } from './waits.js';
 export class Lifecycle {
   timers!: WaitTimers;
   stopped = false;
+  /** Flows whose runs are being stopped (delete, disable): new runs are refused meanwhile. */
+  readonly retiring = new Set<string>();
+  /** Runs that ended but whose end is not committed yet. */
+  readonly recent = new Map<string, RunState>();
 
   constructor(
     private readonly k: Kernel,
@@ -43,10 +46,19 @@ export class Lifecycle {
   finished(run: RunState): void {
     const { k } = this;
     k.active.delete(run.id);
+    // Until its end is committed the row still says otherwise; get() and settled() read this meanwhile.
+    this.recent.set(run.id, run);
+    k.store.afterNextCommit(() => this.recent.delete(run.id));
     this.timers.clear(run.id);
     run.earlyEvent?.resolve(false);
     run.earlyEvent = null;
-    for (const next of this.admission.release(run)) this.begin(next);
+    for (const next of this.admission.release(run)) {
+      // The cool-off is checked again when a queued run gets its turn (reruns ignore it, as at admission).
+      const flow = next.rerunOf ? undefined : k.catalog.flowIfExists(next.flowId);
+      const cooling = flow ? this.admission.cooloffRefusal(flow, k.now().getTime(), next) : null;
+      if (cooling) this.runner.finish(next, 'cancelled', { message: cooling, code: 'cooloff' });
+      else this.begin(next);
+    }
     this.retention.noteFinished(run.flowId);
     this.notifyParent(run);
     if (run.settledWaiters.length || run.quiescentWaiters.length) {
@@ -58,93 +70,98 @@ export class Lifecycle {
     }
   }
 
-  /** The wait is only armed once the commit that made it durable is done. */
+  /** The run is `waiting` once that is committed; quiescent() callers learn it then. */
   waiting(run: RunState): void {
-    const token = run.waitingRow?.id;
     this.k.store.afterNextCommit(() => {
       for (const resolve of run.quiescentWaiters.splice(0)) resolve(toRecord(run));
-      if (run.status !== 'waiting' || run.waitingRow?.id !== token || this.stopped) return;
-      this.armWait(run);
     });
   }
 
-  /** Arms a committed wait: an early event or a finished child resumes it now, otherwise a timer. */
-  armWait(run: RunState): void {
-    if (run.earlyEvent) {
-      const { event, resolve } = run.earlyEvent;
-      run.earlyEvent = null;
-      void this.resume(run, 'event', event).then(resolve);
-      return;
-    }
-    const child = run.waitingFor?.executionId;
+  /** A parked wait is armed only once the commit that made it durable is done. */
+  parked(run: RunState, wait: ParkedWait): void {
+    this.k.store.afterNextCommit(() => {
+      if (this.stopped || wait.resume || !run.waits.includes(wait)) return;
+      this.armWait(run, wait);
+    });
+  }
+
+  /** Arms every open wait of a run loaded from the database. */
+  armWaits(run: RunState): void {
+    for (const wait of [...run.waits]) if (!wait.resume) this.armWait(run, wait);
+  }
+
+  /** Arms a committed wait: a child that already finished resumes it now, otherwise a timer. */
+  private armWait(run: RunState, wait: ParkedWait): void {
+    const child = wait.for.executionId;
     if (typeof child === 'string') {
       const result = childResultOf(this.k, child);
-      if (result) return void this.resume(run, 'event', { kind: 'execution_finished', result });
+      if (result) return void this.resumeWait(run, wait, 'event', { kind: 'execution_finished', result });
     }
-    this.timers.arm(run.id, run.resumeAt ?? this.k.now().getTime());
+    this.timers.arm(run.id, wait.stepRowId, wait.until);
   }
 
-  due(executionId: string): void {
+  due(executionId: string, stepRowId: string): void {
     const run = this.k.active.get(executionId);
-    if (!run || run.status !== 'waiting' || this.stopped) return;
-    const overdue = this.k.now().getTime() - (run.resumeAt ?? 0);
-    void this.resume(run, overdue > this.k.settings.lateGraceMs ? 'late' : 'due');
+    const wait = run?.waits.find((candidate) => candidate.stepRowId === stepRowId);
+    if (!run || !wait || wait.resume || this.stopped) return;
+    // `late` means it came due while the server was down: only a wait found overdue at start() is.
+    void this.resumeWait(run, wait, wait.late ? 'late' : 'due');
   }
 
-  /** Claims the wait (exactly one claimer wins, in the database) and continues the run. */
-  async resume(run: RunState, reason: Resume['reason'], event?: Record<string, unknown>): Promise<boolean> {
-    const resume = { reason, ...(event && { event }) };
-    if (!(await this.k.store.claim(run.id, 'running', run.waitingRow?.id, resume))) return false;
-    this.continueClaimed(run, reason, event);
+  /**
+   * Ends one wait exactly once. A run stored as `waiting` is claimed in the database (whoever flips the
+   * status first wins: timer, event, cancel, another engine); a run still running other branches is
+   * this process's alone, so the claim is recorded on the wait and committed before it counts.
+   */
+  async resumeWait(
+    run: RunState,
+    wait: ParkedWait,
+    reason: WaitResume['reason'],
+    event?: Record<string, unknown>,
+  ): Promise<boolean> {
+    const resume: WaitResume = { reason, ...(event && { event }) };
+    if (run.status === 'waiting') {
+      const stored = { ...resume, stepRowId: wait.stepRowId };
+      if (await this.k.store.claim(run.id, 'running', wait.stepRowId, stored)) {
+        this.continueClaimed(run, wait, resume);
+        return true;
+      }
+      // Lost to another wait of the same run that flipped it to running: go the in-memory way below.
+      if ((run.status as string) !== 'running') return false;
+    }
+    if (run.status !== 'running' || run.parked || wait.resume || !run.waits.includes(wait)) return false;
+    this.timers.clear(run.id, wait.stepRowId);
+    wait.resume = resume;
+    syncWaitFields(run);
+    this.k.store.markRun(run);
+    await this.k.store.commit();
     return true;
   }
 
-  /** The wait is ours (just claimed, or claimed before a crash, found at start): continue the step. */
-  continueClaimed(run: RunState, reason: Resume['reason'], event?: Record<string, unknown>): void {
+  /** The run was claimed from `waiting` for this wait: it runs again and continues the wait first. */
+  continueClaimed(run: RunState, wait: ParkedWait, resume: WaitResume): void {
     const { k, runner } = this;
-    this.timers.clear(run.id);
-    const { resume: _claimed, ...waitingFor } = run.waitingFor ?? {};
-    const stepKey = String(waitingFor.stepKey ?? run.currentStep);
+    this.timers.clear(run.id, wait.stepRowId);
+    wait.resume = resume;
     run.status = 'running';
-    run.resumeAt = null;
-    run.waitingFor = null;
-    const now = k.now();
-    if (reason === 'late') (run.data.trigger as Record<string, unknown>).late = true;
-    run.data.system = systemContext(now, k.settings.timezone);
+    syncWaitFields(run);
     k.store.markRun(run);
-    emit(k, run, { kind: 'execution', status: 'running', stepKey });
-    const step = run.graph.index.get(stepKey);
-    if (step === undefined) {
-      runner.finish(run, 'failed', {
-        message: `cannot resume: step "${stepKey}" is not in the snapshot`,
-        code: 'internal',
-      });
-      return;
-    }
-    takeStep(run, step);
-    const row = run.waitingRow;
-    run.waitingRow = null;
+    emit(k, run, { kind: 'execution', status: 'running', stepKey: wait.stepKey });
     if (run.cancelRequested) {
       // A cancel lost the race for the wait: honour it here, before the step continues.
-      if (row)
-        runner.closeRow(run, row, 'cancelled', now.getTime() - row.startedAt, null, [], 'run cancelled');
       runner.finish(run, 'cancelled', { message: 'run cancelled', code: 'cancelled' });
       return;
     }
-    const info = { reason, ...(event && { event }), waitingFor } as Resume;
-    void runner.drive(run, { step, info, row });
+    void runner.drive(run);
   }
 
-  /** Cancels a waiting run: it must win the wait, like a resume. */
+  /** Cancels a waiting run: it must win the run from `waiting`, like a resume. */
   async cancelWaiting(run: RunState): Promise<void> {
     const { k, runner } = this;
     // Should a resume win the race, the run stops at its next step boundary instead.
     run.cancelRequested = true;
-    if (!(await k.store.claim(run.id, 'cancelled', run.waitingRow?.id, { reason: 'cancel' }))) return;
+    if (!(await k.store.claim(run.id, 'cancelled', undefined, { reason: 'cancel' }))) return;
     this.timers.clear(run.id);
-    const row = run.waitingRow;
-    if (row)
-      runner.closeRow(run, row, 'cancelled', k.now().getTime() - row.startedAt, null, [], 'run cancelled');
     runner.finish(run, 'cancelled', { message: 'run cancelled', code: 'cancelled' });
   }
 
@@ -153,7 +170,7 @@ export class Lifecycle {
     if (!child.parentExecutionId) return;
     const parent = this.k.active.get(child.parentExecutionId);
     if (!parent) return;
-    const waitsForIt = parent.status === 'waiting' && parent.waitingFor?.executionId === child.id;
+    const waitsForIt = parent.waits.some((wait) => wait.for.executionId === child.id);
     const willWait = parent.status === 'running' && parent.expectingChild === child.id;
     if (!waitsForIt && !willWait) return;
     const result = {
@@ -164,15 +181,33 @@ export class Lifecycle {
       error: child.error,
       steps: stepOutputs(child.data.steps as Record<string, { output?: unknown }>),
     };
-    this.k.store.afterNextCommit(() => void this.deliver(parent.id, { kind: 'execution_finished', result }));
+    this.k.store.afterNextCommit(
+      () =>
+        void this.deliver(
+          parent.id,
+          { kind: 'execution_finished', result },
+          (wait) => wait.for.executionId === child.id,
+          willWait,
+        ),
+    );
   }
 
-  /** Hands an event to a run in memory: resumes its wait, or keeps it for the wait its step is about to enter. */
-  deliver(executionId: string, event: Record<string, unknown>): Promise<boolean> {
+  /**
+   * Hands an event to a run in memory: ends the wait it is for, or keeps it for the wait the step in
+   * flight is about to enter. `match` picks the wait; without it, `pickWait` does.
+   */
+  deliver(
+    executionId: string,
+    event: Record<string, unknown>,
+    match?: (wait: ParkedWait) => boolean,
+    early = true,
+  ): Promise<boolean> {
     const run = this.k.active.get(executionId);
     if (!run || this.stopped) return Promise.resolve(false);
-    if (run.status === 'waiting') return this.resume(run, 'event', event);
-    if (run.status === 'running' && !run.earlyEvent && !run.parked) {
+    const open = run.waits.filter((wait) => !wait.resume);
+    const wait = match ? open.find(match) : pickWait(open, event);
+    if (wait) return this.resumeWait(run, wait, 'event', event);
+    if (early && run.status === 'running' && !run.earlyEvent && !run.parked) {
       return new Promise((resolve) => (run.earlyEvent = { event, resolve }));
     }
     return Promise.resolve(false);
@@ -199,4 +234,23 @@ export class Lifecycle {
     }
     return new Promise((resolve) => run.quiescentWaiters.push(resolve));
   }
+}
+
+/**
+ * Which wait an outside event (a prompt answer) ends when a run has several: the one named by
+ * `event.stepKey`; else one whose `wait.for` values (besides `kind`) all appear in the event; else the
+ * oldest that waits for something other than time or a child run; else the oldest.
+ */
+export function pickWait(waits: ParkedWait[], event: Record<string, unknown>): ParkedWait | undefined {
+  if (typeof event.stepKey === 'string') {
+    const named = waits.find((wait) => wait.stepKey === event.stepKey);
+    if (named) return named;
+  }
+  const matching = waits.find((wait) => {
+    const keys = Object.keys(wait.for).filter((key) => key !== 'kind');
+    return keys.length > 0 && keys.every((key) => event[key] === wait.for[key]);
+  });
+  return (
+    matching ?? waits.find((wait) => wait.for.kind !== 'time' && wait.for.kind !== 'execution') ?? waits[0]
+  );
 }

@@ -6,6 +6,7 @@ import { initialData, systemContext, triggerContext } from './pipeline-data.js';
 import { chainOf, executionRow } from './recovery.js';
 import { runtimeFields, type RunState } from './run-state.js';
 import type { FlowRow } from './sqlite.js';
+import { MAX_PAYLOAD_CHARS } from './truncate.js';
 import type { TriggerInput } from './types.js';
 
 type Parent = Pick<RunState, 'id' | 'flowId' | 'flowName' | 'depth' | 'chain'>;
@@ -20,6 +21,13 @@ export function createRun(k: Kernel, flow: FlowRow, graph: CompiledGraph, input:
   if (parent) checkNesting(parent, flow);
   const now = k.now();
   const payload = input.payload ?? {};
+  const payloadJson = JSON.stringify(payload);
+  if (payloadJson.length > MAX_PAYLOAD_CHARS) {
+    throw new EngineError(
+      'payload_too_large',
+      `the trigger payload is ${payloadJson.length} characters as JSON; the limit is ${MAX_PAYLOAD_CHARS}`,
+    );
+  }
   const entryStep = entry === null ? undefined : graph.steps[entry];
   const triggerType = input.triggerType ?? entryStep?.type ?? 'manual';
   const trigger = triggerContext(triggerType, entryStep?.key ?? null, payload, now);
@@ -33,7 +41,7 @@ export function createRun(k: Kernel, flow: FlowRow, graph: CompiledGraph, input:
     triggerType,
     triggerStepKey: entryStep?.key ?? null,
     triggerPayload: payload,
-    triggerPayloadJson: JSON.stringify(payload),
+    triggerPayloadJson: payloadJson,
     data: initialData(trigger, systemContext(now, k.settings.timezone), vars, payload),
     graph,
     currentStep: null,

@@ -1,8 +1,15 @@
 import { compileGraph, type CompiledGraph, type GraphSnapshot } from './graph.js';
 import type { Kernel } from './kernel.js';
-import { runtimeFields, type RunState, type StepRow } from './run-state.js';
+import {
+  runtimeFields,
+  syncWaitFields,
+  type ParkedWait,
+  type RunState,
+  type StepRow,
+  type WaitResume,
+} from './run-state.js';
 import { cachedStatement, EXECUTION_COLUMNS, type ExecutionRow } from './sqlite.js';
-import { beginWalk, type WalkHooks } from './walker.js';
+import { beginWalk, takeStep, type WalkHooks } from './walker.js';
 
 interface TimelineRow {
   id: string;
@@ -109,8 +116,15 @@ export function restoreRun(
         from flow_execution_steps where execution_id = ? order by started_at, rowid`,
     )
     .all(run.id) as TimelineRow[];
+  run.waits = storedWaits(run.waitingFor, row.resume_at);
+  const waitRowIds = new Set(run.waits.map((wait) => wait.stepRowId));
   const lastPorts = new Map<string, string[]>();
   for (const entry of timeline) {
+    const tally = run.attempts.get(entry.step_key) ?? { count: 0, failures: 0 };
+    run.attempts.set(entry.step_key, tally);
+    tally.count = Math.max(tally.count + 1, entry.attempt);
+    // A failed attempt spends the retry budget; one cut short by a crash does not (it runs again).
+    if (entry.status === 'failed') tally.failures++;
     if (entry.status === 'running') {
       // The step was in flight when the process stopped; it runs again as a new attempt.
       const stale = toStepRow(run.id, entry);
@@ -120,7 +134,7 @@ export function restoreRun(
     } else {
       lastPorts.set(entry.step_key, JSON.parse(entry.ports) as string[]);
     }
-    if (entry.id === run.waitingFor?.stepRowId) run.waitingRow = toStepRow(run.id, entry);
+    if (waitRowIds.has(entry.id)) run.waitRows.set(entry.id, toStepRow(run.id, entry));
   }
   const settled = new Set([...run.completed, ...run.skipped]);
   const known: WalkHooks = {
@@ -133,7 +147,37 @@ export function restoreRun(
   const entry = run.triggerStepKey === null ? null : (graph.index.get(run.triggerStepKey) ?? null);
   beginWalk(run, entry, known);
   run.walkStarted = true;
+  // Parked steps are not ready: they continue when their wait ends.
+  for (const wait of run.waits) {
+    const index = graph.index.get(wait.stepKey);
+    if (index !== undefined) takeStep(run, index);
+  }
+  syncWaitFields(run);
   return run;
+}
+
+/**
+ * The parked waits as stored: `waits` (several branches), or the single wait of a row written before
+ * runs could park several. A claim saved just before a crash (`resume` at the top) marks its wait.
+ */
+function storedWaits(waitingFor: Record<string, unknown> | null, resumeAt: number | null): ParkedWait[] {
+  if (!waitingFor) return [];
+  const { resume, waits, stepKey, stepRowId, ...rest } = waitingFor as {
+    resume?: WaitResume & { stepRowId?: string };
+    waits?: ParkedWait[];
+    stepKey?: string;
+    stepRowId?: string;
+  } & Record<string, unknown>;
+  const list: ParkedWait[] = Array.isArray(waits)
+    ? waits.map((wait) => ({ ...wait, for: { ...wait.for } }))
+    : typeof stepKey === 'string' && typeof stepRowId === 'string'
+      ? [{ stepKey, stepRowId, until: resumeAt ?? 0, for: rest }]
+      : [];
+  if (resume && resume.reason !== ('cancel' as string)) {
+    const claimed = list.find((wait) => wait.stepRowId === (resume.stepRowId ?? stepRowId));
+    if (claimed) claimed.resume = { reason: resume.reason, ...(resume.event && { event: resume.event }) };
+  }
+  return list;
 }
 
 function toStepRow(executionId: string, entry: TimelineRow): StepRow {

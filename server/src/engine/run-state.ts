@@ -25,6 +25,30 @@ export interface StepRow {
   inserted: boolean;
 }
 
+/** Why a parked wait ends; `late` when it came due while the server was down. */
+export interface WaitResume {
+  reason: 'due' | 'event' | 'late';
+  event?: Record<string, unknown>;
+}
+
+/**
+ * One step parked in a durable wait. A run can hold several (one per branch); the others go on.
+ * Stored in flow_executions.waiting_for.waits, so a restart re-arms every one of them.
+ */
+export interface ParkedWait {
+  stepKey: string;
+  /** The waiting timeline row; the same attempt continues when the wait ends. */
+  stepRowId: string;
+  /** Epoch ms when the wait times out. */
+  until: number;
+  /** What the step returned in `wait.for`. */
+  for: Record<string, unknown>;
+  /** Set once the wait was claimed (due, event, late) and not yet continued; stored, so a crash keeps it. */
+  resume?: WaitResume;
+  /** In memory only: re-armed at start() already overdue beyond the grace, so it came due while down. */
+  late?: boolean;
+}
+
 /** The fields a run shares with its record as is; times are kept as epoch ms instead of Dates. */
 type RecordFields =
   | 'id'
@@ -65,8 +89,12 @@ export interface RunState extends Pick<ExecutionRecord, RecordFields> {
   ready: number[];
   ports: Map<string, string[]>;
   walkStarted: boolean;
-  /** The timeline row of the step the run waits in; the same attempt continues when it resumes. */
-  waitingRow: StepRow | null;
+  /** Steps parked in durable waits, oldest first; the run is `waiting` only when nothing else can run. */
+  waits: ParkedWait[];
+  /** Timeline rows of the parked steps, by row id. */
+  waitRows: Map<string, StepRow>;
+  /** Attempts per step key across restarts: every timeline row counts, failures spend the retry budget. */
+  attempts: Map<string, { count: number; failures: number }>;
   /** A child run this run's current step started and will wait for (trigger_flow with waitForResult). */
   expectingChild: string | null;
 
@@ -88,7 +116,9 @@ type RuntimeFields =
   | 'ready'
   | 'ports'
   | 'walkStarted'
-  | 'waitingRow'
+  | 'waits'
+  | 'waitRows'
+  | 'attempts'
   | 'expectingChild'
   | 'cancelRequested'
   | 'parked'
@@ -105,7 +135,9 @@ export function runtimeFields(graph: CompiledGraph): Pick<RunState, RuntimeField
     ready: [],
     ports: new Map(),
     walkStarted: false,
-    waitingRow: null,
+    waits: [],
+    waitRows: new Map(),
+    attempts: new Map(),
     expectingChild: null,
     cancelRequested: false,
     parked: false,
@@ -142,5 +174,25 @@ export function toRecord(run: RunState): ExecutionRecord {
     rerunOf: run.rerunOf,
     eventSeq: run.eventSeq,
     createdAt: new Date(run.createdAt),
+  };
+}
+
+/** Mirrors the parked waits into the stored columns: resume_at is the earliest unclaimed timeout. */
+export function syncWaitFields(run: RunState): void {
+  const open = run.waits.filter((wait) => !wait.resume);
+  if (run.waits.length === 0) {
+    run.waitingFor = null;
+    run.resumeAt = null;
+    return;
+  }
+  const first = open.reduce<ParkedWait | undefined>((a, b) => (!a || b.until < a.until ? b : a), undefined);
+  const primary = first ?? run.waits[0]!;
+  run.resumeAt = first ? first.until : null;
+  // The earliest wait's fields stay at the top level (the shape a single wait always had).
+  run.waitingFor = {
+    ...primary.for,
+    stepKey: primary.stepKey,
+    stepRowId: primary.stepRowId,
+    waits: run.waits.map(({ late: _late, ...wait }) => wait),
   };
 }

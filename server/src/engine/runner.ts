@@ -1,15 +1,19 @@
-import type { StepContext, StepResult } from '../steps/step-type.js';
+import type { StepContext, StepResult, StepTypeDefinition } from '../steps/step-type.js';
 import { errorMessage, RunInterruptedError, StepTimeoutError } from './errors.js';
 import { renderConfig } from './expressions/index.js';
 import { passThroughPort, type SnapshotStep } from './graph.js';
 import { backoffDelay, invokeStep } from './invoke.js';
 import { emit, type Kernel } from './kernel.js';
-import { contextVariables, mergeOutput } from './pipeline-data.js';
-import type { RunState, StepRow } from './run-state.js';
+import { contextVariables, mergeOutput, systemContext } from './pipeline-data.js';
+import { checkRenderedConfig } from './rendered-config.js';
+import { syncWaitFields, type ParkedWait, type RunState, type StepRow } from './run-state.js';
 import { RunServices } from './step-services.js';
 import { serializeOutput } from './truncate.js';
 import type { ExecutionError, ExecutionStatus } from './types.js';
 import { previousOutput, settle, takeReady, type WalkHooks } from './walker.js';
+
+/** A step's own declared duration (sleep, request timeout) gets this much on top before it times out. */
+export const DECLARED_DURATION_MARGIN_MS = 5000;
 
 export type Resume = NonNullable<StepContext<unknown>['resume']>;
 type Outcome = 'next' | 'stopped';
@@ -20,8 +24,12 @@ export const EXPRESSION_FIELDS = new Set(['expression']);
 export interface RunnerHooks {
   /** The run reached a terminal status (already marked for the next commit). */
   finished(run: RunState): void;
-  /** The run is now `waiting` (marked for the next commit); the engine makes it durable, then arms it. */
+  /** Nothing can run and something waits: the run is now `waiting` (marked for the next commit). */
   waiting(run: RunState): void;
+  /** A step parked in a wait (marked for the next commit); the engine arms it once that is durable. */
+  parked(run: RunState, wait: ParkedWait): void;
+  /** The run ended while waiting for a child run: nobody wants that child's result any more. */
+  abandonChild(executionId: string): void;
 }
 
 /** Walks one run's graph step by step: timeline rows, error strategies, timeouts, waits. */
@@ -35,16 +43,28 @@ export class Runner {
     this.walk = { skipped: (run, step) => this.recordSkip(run, step) };
   }
 
-  /** Drives a run until it finishes, waits, or is parked. Never rejects. */
-  async drive(run: RunState, resume?: { step: number; info: Resume; row: StepRow | null }): Promise<void> {
+  /**
+   * Drives a run until it finishes, waits, or is parked. Never rejects. Claimed waits continue first,
+   * then ready steps; a step that waits parks only its own branch, and the run is `waiting` only when
+   * nothing can run and something waits.
+   */
+  async drive(run: RunState): Promise<void> {
     try {
-      if (resume && (await this.runStep(run, resume.step, resume.info, resume.row)) === 'stopped') return;
       for (;;) {
         if (run.parked) return;
         if (run.cancelRequested) return this.finish(run, 'cancelled', cancelledError());
+        const claimed = run.waits.find((wait) => wait.resume);
+        if (claimed) {
+          if ((await this.resumeWait(run, claimed)) === 'stopped') return;
+          continue;
+        }
         const next = takeReady(run);
-        if (next === undefined) return this.finish(run, 'completed', null);
-        if ((await this.runStep(run, next)) === 'stopped') return;
+        if (next !== undefined) {
+          if ((await this.runStep(run, next)) === 'stopped') return;
+          continue;
+        }
+        if (run.waits.length > 0) return this.enterWaiting(run);
+        return this.finish(run, 'completed', null);
       }
     } catch (error) {
       // Only an engine bug lands here; the run must still end visibly rather than hang.
@@ -53,6 +73,46 @@ export class Runner {
         this.finish(run, 'failed', { message: `internal error: ${errorMessage(error)}`, code: 'internal' });
       }
     }
+  }
+
+  /** Continues a step whose wait was claimed: the same timeline row, invoked with `context.resume`. */
+  private resumeWait(run: RunState, wait: ParkedWait): Promise<Outcome> | Outcome {
+    const k = this.k;
+    run.waits.splice(run.waits.indexOf(wait), 1);
+    const row = run.waitRows.get(wait.stepRowId) ?? null;
+    run.waitRows.delete(wait.stepRowId);
+    syncWaitFields(run);
+    const resume = wait.resume!;
+    if (resume.reason === 'late') (run.data.trigger as Record<string, unknown>).late = true;
+    run.data.system = systemContext(k.now(), k.settings.timezone);
+    k.store.markRun(run);
+    const step = run.graph.index.get(wait.stepKey);
+    if (step === undefined) {
+      this.finish(run, 'failed', {
+        message: `cannot resume: step "${wait.stepKey}" is not in the snapshot`,
+        code: 'internal',
+      });
+      return 'stopped';
+    }
+    const info = {
+      ...resume,
+      waitingFor: { ...wait.for, stepKey: wait.stepKey, stepRowId: wait.stepRowId },
+    } as Resume;
+    return this.runStep(run, step, info, row);
+  }
+
+  private enterWaiting(run: RunState): void {
+    run.status = 'waiting';
+    syncWaitFields(run);
+    this.k.store.markRun(run);
+    const first = run.waits[0]!;
+    emit(this.k, run, {
+      kind: 'execution',
+      status: 'waiting',
+      stepKey: first.stepKey,
+      stepType: run.graph.steps[run.graph.index.get(first.stepKey) ?? 0]?.type,
+    });
+    this.hooks.waiting(run);
   }
 
   private async runStep(
@@ -66,15 +126,18 @@ export class Runner {
     run.currentStep = step.key;
     if (!step.enabled) return this.passThrough(run, index, step);
     const definition = k.registry.get(step.type);
-    for (let attempt = 1; ; attempt++) {
+    let tally = run.attempts.get(step.key);
+    if (!tally) run.attempts.set(step.key, (tally = { count: 0, failures: 0 }));
+    for (let first = true; ; first = false) {
       const started = k.now().getTime();
       let row: StepRow;
-      if (resumedRow && attempt === 1) {
+      if (resumedRow && first) {
         row = resumedRow;
         row.status = 'running';
         k.store.markStep(row);
       } else {
-        row = k.store.newStepRow(run, step.key, step.type, attempt, started);
+        // Attempt numbers count every earlier row of the step, also those of a process that died.
+        row = k.store.newStepRow(run, step.key, step.type, ++tally.count, started);
       }
       emit(k, run, { kind: 'step', status: 'running', stepKey: step.key, stepType: step.type });
       let result: StepResult;
@@ -84,7 +147,8 @@ export class Runner {
           if (definition.category !== 'trigger') throw new Error(`step type "${step.type}" cannot run yet`);
           result = { output: run.triggerPayload };
         } else {
-          result = await this.invoke(run, index, step, resume);
+          // Only the attempt that resumes sees the resume; a retry starts over (a new child run …).
+          result = await this.invoke(run, index, step, first ? resume : undefined);
         }
       } catch (error) {
         if (run.parked) return 'stopped';
@@ -95,12 +159,13 @@ export class Runner {
           return 'stopped';
         }
         const message = error instanceof StepTimeoutError ? error.message : errorMessage(error);
-        const retry = step.onError === 'retry' && attempt <= step.retryAttempts;
+        tally.failures++;
+        const retry = step.onError === 'retry' && tally.failures <= step.retryAttempts;
         const skip = step.onError === 'skip';
         const ports = skip ? skipPorts(step, k) : [];
         this.closeRow(run, row, 'failed', elapsed, null, ports, message);
         if (retry) {
-          const waited = await this.backoff(run, attempt);
+          const waited = await this.backoff(run, tally.failures);
           if (waited !== 'ok') return waited === 'parked' ? 'stopped' : this.cancelNow(run);
           continue;
         }
@@ -135,12 +200,14 @@ export class Runner {
       return controller;
     };
     try {
-      const config = renderStepConfig(
+      let config = renderStepConfig(
         step.config,
         run.data,
         contextVariables(run.data, previousOutput(run, index)),
         definition.deferredFields,
       );
+      // Rendering may have produced values of another type than the schema allows; only then check.
+      if (config !== step.config) config = checkRenderedConfig(definition, config);
       const context: StepContext<unknown> = {
         config,
         data: run.data,
@@ -153,8 +220,12 @@ export class Runner {
         ...(resume && { resume }),
         now: () => k.now(),
       };
-      const timeout = step.timeoutMs ?? run.graph.snapshot.defaultStepTimeoutMs;
-      return await invokeStep(definition, context, abortController, timeout);
+      return await invokeStep(
+        definition,
+        context,
+        abortController,
+        effectiveTimeout(definition, step, run, config),
+      );
     } finally {
       run.stepAbort = null;
     }
@@ -177,16 +248,28 @@ export class Runner {
         return 'stopped';
       }
       this.closeRow(run, row, 'waiting', elapsed, result.output, [], null);
-      run.waitingRow = row;
-      run.status = 'waiting';
-      run.resumeAt = result.wait.until.getTime();
-      run.waitingFor = { ...result.wait.for, stepKey: step.key, stepRowId: row.id };
+      const wait: ParkedWait = {
+        stepKey: step.key,
+        stepRowId: row.id,
+        until: result.wait.until.getTime(),
+        for: { ...result.wait.for },
+      };
+      run.waits.push(wait);
+      run.waitRows.set(row.id, row);
+      run.expectingChild = null;
+      if (run.earlyEvent) {
+        // The event (a fast child's result) arrived while this step ran: it ends this wait.
+        const { event, resolve } = run.earlyEvent;
+        run.earlyEvent = null;
+        wait.resume = { reason: 'event', event };
+        k.store.afterNextCommit(() => resolve(true));
+      }
+      syncWaitFields(run);
       k.store.markRun(run);
-      emit(k, run, { kind: 'execution', status: 'waiting', stepKey: step.key, stepType: step.type });
-      this.hooks.waiting(run);
-      return 'stopped';
+      if (!wait.resume) this.hooks.parked(run, wait);
+      // Only this branch waits; the walk goes on with every other ready step.
+      return 'next';
     }
-    run.waitingRow = null;
     run.expectingChild = null;
     if (run.earlyEvent) {
       // The event was meant for a wait this step did not enter.
@@ -279,6 +362,15 @@ export class Runner {
     run.error = error;
     run.finishedAt = now;
     run.durationMs = now - (run.startedAt ?? run.createdAt);
+    for (const wait of run.waits.splice(0)) {
+      // A branch still parked when the run ends (another branch failed, a cancel) ends with it.
+      const row = run.waitRows.get(wait.stepRowId);
+      if (row) this.closeRow(run, row, 'cancelled', now - row.startedAt, null, [], `run ${status}`);
+      if (typeof wait.for.executionId === 'string') this.hooks.abandonChild(wait.for.executionId);
+    }
+    if (run.expectingChild) this.hooks.abandonChild(run.expectingChild);
+    run.expectingChild = null;
+    run.waitRows.clear();
     run.resumeAt = null;
     run.waitingFor = null;
     if (status === 'completed') run.currentStep = null;
@@ -311,6 +403,8 @@ export function renderStepConfig(
     }
   }
   const rendered = renderConfig(templated, data, context) as Record<string, unknown>;
+  // Nothing rendered: the same object, so callers can tell (and skip re-checking it).
+  if (rendered === templated) return config;
   return raw ? { ...rendered, ...raw } : rendered;
 }
 
@@ -328,4 +422,19 @@ function errorCode(error: unknown): string {
 
 function cancelledError(): ExecutionError {
   return { message: 'run cancelled', code: 'cancelled' };
+}
+
+/**
+ * The step's timeout (its own, else the flow's default), never shorter than what its config declares it
+ * may take plus a margin: a 35 s sleep or a 60 s request timeout is not cut off by a 30 s default.
+ */
+export function effectiveTimeout(
+  definition: StepTypeDefinition,
+  step: SnapshotStep,
+  run: { graph: { snapshot: { defaultStepTimeoutMs: number } } },
+  config: unknown,
+): number {
+  const base = step.timeoutMs ?? run.graph.snapshot.defaultStepTimeoutMs;
+  const declared = definition.declaredDurationMs?.(config as never) ?? 0;
+  return declared > 0 ? Math.max(base, declared + DECLARED_DURATION_MARGIN_MS) : base;
 }

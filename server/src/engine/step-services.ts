@@ -1,5 +1,6 @@
 import type { AlertLevel } from '../db/entities/index.js';
 import { newId } from '../db/ids.js';
+import { toText } from './expressions/values.js';
 import type { Kernel } from './kernel.js';
 import type { RunState } from './run-state.js';
 import { abortableSleep, type ChildRunResult, type EngineServices } from './services.js';
@@ -33,11 +34,13 @@ export class RunServices implements EngineServices {
       get: (scope, key) => k.catalog.variable(scopeId(scope), key),
       set: (scope, key, value) => {
         k.store.setVariable(scopeId(scope), scope === 'flow' ? run.flowId : null, key, value);
-        // Later steps of this run see the change at once; a flow variable shadows a global one.
+        // Later steps of this run see the change at once; a flow variable shadows a global one, and
+        // removing it uncovers the global again.
         const vars = run.data.vars as Record<string, unknown>;
-        if (scope === 'global' && k.catalog.variable(run.flowId, key) !== undefined) return;
-        if (value === undefined) delete vars[key];
-        else vars[key] = value;
+        const flowValue = k.catalog.variable(run.flowId, key);
+        const visible = flowValue !== undefined ? flowValue : k.catalog.variable('global', key);
+        if (key.startsWith('$') || visible === undefined) delete vars[key];
+        else vars[key] = visible;
       },
     };
   }
@@ -51,7 +54,8 @@ export class RunServices implements EngineServices {
         const alert = {
           id: newId(),
           level,
-          message,
+          // The column and the GraphQL field are text: a number bound as is would be stored as "5.0".
+          message: typeof message === 'string' ? message : toText(message),
           flowId: run.flowId,
           executionId: run.id,
           stepKey,

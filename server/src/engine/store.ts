@@ -80,7 +80,8 @@ export class ExecutionStore {
       ),
       claimToken: db.prepare(
         `update flow_executions set status = ?, waiting_for = json_set(coalesce(waiting_for, '{}'), '$.resume', json(?))
-          where id = ? and status = 'waiting' and json_extract(waiting_for, '$.stepRowId') = ?`,
+          where id = ? and status = 'waiting' and (json_extract(waiting_for, '$.stepRowId') = ? or exists (
+            select 1 from json_each(waiting_for, '$.waits') where json_extract(value, '$.stepRowId') = ?))`,
       ),
       upsertVariable: db.prepare(
         `insert into flow_variables (id, scope, flow_id, key, value, updated_at) values (?, ?, ?, ?, ?, ?)
@@ -236,7 +237,8 @@ export class ExecutionStore {
     for (const claim of this.claims) {
       attempt(`claim ${claim.executionId}`, () => {
         const changes = claim.token
-          ? this.sql.claimToken.run(claim.to, claim.resume, claim.executionId, claim.token).changes
+          ? this.sql.claimToken.run(claim.to, claim.resume, claim.executionId, claim.token, claim.token)
+              .changes
           : this.sql.claim.run(claim.to, claim.resume, claim.executionId).changes;
         if (changes === 1) this.claimWon.add(claim);
       });

@@ -1,7 +1,11 @@
 /** Above this many characters a step output is stored as a truncated preview, so history cannot balloon. */
 export const MAX_OUTPUT_CHARS = 64 * 1024;
-/** The pipeline data of a run is stored in full up to this size; beyond it its step outputs are truncated. */
-export const MAX_DATA_CHARS = 1024 * 1024;
+/**
+ * A trigger payload above this many characters (as JSON) is refused up front. The run's data itself is
+ * always stored whole: a resumed run must read exactly what it would have read without a restart, so
+ * only copies for display (timeline outputs) are ever truncated.
+ */
+export const MAX_PAYLOAD_CHARS = 1024 * 1024;
 const PREVIEW_CHARS = 4096;
 
 export interface TruncatedMarker {
@@ -38,31 +42,7 @@ export function serializeOutput(output: unknown): string | null {
   return json.length > MAX_OUTPUT_CHARS ? JSON.stringify(truncatedMarker(json)) : json;
 }
 
-/** Replaces oversized values with markers, for the stored copy of the pipeline data. */
-export function truncateValue(value: unknown, limit = MAX_OUTPUT_CHARS): unknown {
-  const json = safeStringify(value);
-  return json.length > limit ? truncatedMarker(json) : value;
-}
-
-/**
- * Serialises the pipeline data for flow_executions.data. The common small case is one stringify;
- * only an oversized one pays for truncating each top-level value and each step output.
- */
+/** The pipeline data for flow_executions.data: whole, never truncated (a restart reads it back). */
 export function serializeData(data: Record<string, unknown>): string {
-  const json = safeStringify(data);
-  if (json.length <= MAX_DATA_CHARS) return json;
-  const slim: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) {
-    if (key === 'steps' && value && typeof value === 'object') {
-      const steps: Record<string, unknown> = {};
-      for (const [stepKey, entry] of Object.entries(value as Record<string, { output?: unknown }>)) {
-        steps[stepKey] = { ...entry, output: truncateValue(entry?.output) };
-      }
-      slim.steps = steps;
-    } else {
-      slim[key] = truncateValue(value);
-    }
-  }
-  const slimJson = safeStringify(slim);
-  return slimJson.length <= MAX_DATA_CHARS * 2 ? slimJson : JSON.stringify(truncatedMarker(slimJson));
+  return safeStringify(data);
 }

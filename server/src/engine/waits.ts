@@ -2,44 +2,59 @@
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * In-memory timers for durable waits. The wait itself lives in the database (status `waiting`,
- * resume_at); a timer is only armed after that state is committed, and start() re-arms from the table.
+ * In-memory timers for durable waits, one per parked step (a run may park several branches). The wait
+ * itself lives in the database (waiting_for.waits, resume_at); a timer is only armed after that state
+ * is committed, and start() re-arms from the table.
  */
 export class WaitTimers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, Map<string, NodeJS.Timeout>>();
 
   constructor(
     private readonly now: () => number,
-    private readonly due: (executionId: string) => void,
+    private readonly due: (executionId: string, stepRowId: string) => void,
   ) {}
 
-  arm(executionId: string, resumeAt: number): void {
-    this.clear(executionId);
+  arm(executionId: string, stepRowId: string, resumeAt: number): void {
+    this.clear(executionId, stepRowId);
     const delay = Math.max(0, resumeAt - this.now());
     const timer =
       delay > MAX_TIMER_MS
-        ? setTimeout(() => this.arm(executionId, resumeAt), MAX_TIMER_MS)
+        ? setTimeout(() => this.arm(executionId, stepRowId, resumeAt), MAX_TIMER_MS)
         : setTimeout(() => {
-            this.timers.delete(executionId);
-            this.due(executionId);
+            this.remove(executionId, stepRowId);
+            this.due(executionId, stepRowId);
           }, delay);
-    this.timers.set(executionId, timer);
+    let byRow = this.timers.get(executionId);
+    if (!byRow) this.timers.set(executionId, (byRow = new Map()));
+    byRow.set(stepRowId, timer);
   }
 
-  clear(executionId: string): void {
-    const timer = this.timers.get(executionId);
-    if (timer) {
+  /** Clears one wait's timer, or every timer of the run. */
+  clear(executionId: string, stepRowId?: string): void {
+    const byRow = this.timers.get(executionId);
+    if (!byRow) return;
+    for (const [row, timer] of byRow) {
+      if (stepRowId !== undefined && row !== stepRowId) continue;
       clearTimeout(timer);
-      this.timers.delete(executionId);
+      byRow.delete(row);
     }
+    if (byRow.size === 0) this.timers.delete(executionId);
   }
 
   clearAll(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const byRow of this.timers.values()) for (const timer of byRow.values()) clearTimeout(timer);
     this.timers.clear();
   }
 
   get size(): number {
-    return this.timers.size;
+    let size = 0;
+    for (const byRow of this.timers.values()) size += byRow.size;
+    return size;
+  }
+
+  private remove(executionId: string, stepRowId: string): void {
+    const byRow = this.timers.get(executionId);
+    byRow?.delete(stepRowId);
+    if (byRow?.size === 0) this.timers.delete(executionId);
   }
 }

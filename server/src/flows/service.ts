@@ -67,6 +67,8 @@ export type GraphChecker = (
 
 export class FlowService {
   private readonly changeListeners = new Set<(flowId: string) => void>();
+  /** Ends a flow's runs before it is deleted or once it is disabled; set by the app (the engine). */
+  private stopRuns?: (flowId: string) => Promise<() => void>;
 
   constructor(
     private readonly registry: StepTypeRegistry,
@@ -80,6 +82,11 @@ export class FlowService {
   onChange(listener: (flowId: string) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /** `stop` cancels the flow's runs, refuses new ones until the returned release is called, and resolves once that is committed. */
+  stopRunsWith(stop: (flowId: string) => Promise<() => void>): void {
+    this.stopRuns = stop;
   }
 
   private changed<T extends { id: string }>(flow: T): T {
@@ -139,11 +146,20 @@ export class FlowService {
         return flow;
       }),
     );
+    // Disabling stops what runs (as turning off a Home Assistant automation stops its actions).
+    if (settings.enabled === false) (await this.stopRuns?.(id))?.();
     return this.changed(updated);
   }
 
   async delete(em: EntityManager, id: string): Promise<void> {
-    const deleted = await em.nativeDelete(Flow, { id });
+    // Its runs end first (cancelled, committed), so nothing of the flow writes after the delete.
+    const release = await this.stopRuns?.(id);
+    let deleted: number;
+    try {
+      deleted = await em.nativeDelete(Flow, { id });
+    } finally {
+      release?.();
+    }
     if (deleted === 0) throw new NotFoundError('flow', id);
     this.changed({ id });
   }

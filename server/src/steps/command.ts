@@ -59,6 +59,7 @@ export default defineStepType({
       description: 'Non-zero exit (or any failure with the skip strategy)',
     },
   ],
+  declaredDurationMs: (config) => config.timeoutSeconds * 1000,
   writes: () => ['stdout', 'stderr', 'exitCode', 'durationMs'],
   run: async (context) => {
     const { config, signal, data } = context;

@@ -55,6 +55,7 @@ export default defineStepType({
       path: ['body'],
     }),
   ports: [MAIN_PORT, { name: 'error', label: 'Failed', description: 'Taken with the skip strategy' }],
+  declaredDurationMs: (config) => config.timeoutSeconds * 1000,
   writes: () => ['status', 'ok', 'headers', 'body'],
   run: async (context) => {
     const { config, signal } = context;

@@ -47,6 +47,7 @@ export default defineStepType({
     MAIN_PORT,
     { name: 'error', label: 'Failed', description: 'Taken with the skip strategy when every channel failed' },
   ],
+  declaredDurationMs: (config) => config.timeoutSeconds * 1000,
   writes: () => ['notification_dispatched', 'notification_channels'],
   run: async (context) => {
     const { config, signal } = context;

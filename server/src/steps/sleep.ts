@@ -14,6 +14,7 @@ export default defineStepType({
     })
     .strict(),
   ports: [MAIN_PORT],
+  declaredDurationMs: (config) => config.seconds * 1000,
   writes: () => ['sleptMs'],
   run: async (context) => {
     const services = engineServices(context);

@@ -88,6 +88,11 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   writes?: (config: z.output<Schema>) => string[];
   run?: (context: StepContext<z.output<Schema>>) => Promise<StepResult> | StepResult;
   /**
+   * How long the step may take by its own config (a sleep's seconds, a request's timeout), in ms. The
+   * engine never times the step out before this (plus a margin), whatever the flow's default timeout.
+   */
+  declaredDurationMs?: (config: z.output<Schema>) => number;
+  /**
    * Top-level config fields the engine passes to `run` unrendered because the step renders them itself
    * (for_each_node renders its action once per node). Save-time checks let their templates use `node`.
    */

@@ -44,6 +44,7 @@ export default defineStepType({
       path: ['message'],
     }),
   ports: [MAIN_PORT, { name: 'error', label: 'Failed', description: 'Taken with the skip strategy' }],
+  declaredDurationMs: (config) => config.timeoutSeconds * 1000,
   writes: () => ['delivered', 'status'],
   run: async (context) => {
     const { config, signal } = context;

@@ -7,7 +7,7 @@ import { truthy } from './values.js';
 
 export { ExpressionError } from './errors.js';
 export { parseExpression } from './parser.js';
-export { renderTemplate, renderValue, renderConfig } from './template.js';
+export { renderTemplate, renderValue, renderConfig, parseTemplate } from './template.js';
 export { checkExpression, checkTemplate, referencedPaths } from './check.js';
 export { FUNCTION_NAMES } from './functions.js';
 export { SYSTEM_KEYS, buildSystemContext } from './system.js';
