@@ -5,6 +5,7 @@ import { openDatabase } from './db/orm.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { rawDatabase } from './engine/sqlite.js';
 import { loadDemoHousehold } from './demo/household.js';
+import { BundleService } from './bundles/index.js';
 import { ActionTemplateService } from './flows/action-templates.js';
 import { FlowService } from './flows/service.js';
 import { createActionServices } from './actions/index.js';
@@ -92,13 +93,15 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     start: (fire) => engine.trigger(fire).catch(ignoreRaces),
   });
   flows.onChange((flowId) => triggers.syncFlow(flowId));
+  const actionTemplates = new ActionTemplateService(registry);
   const services: AppServices = {
     config,
     registry,
     engine,
     pubsub,
     flows,
-    actionTemplates: new ActionTemplateService(registry),
+    actionTemplates,
+    bundles: new BundleService({ registry, flows, actionTemplates }),
     secrets,
     telemetry,
     triggers,
