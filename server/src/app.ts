@@ -6,6 +6,7 @@ import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { rawDatabase } from './engine/sqlite.js';
 import { loadDemoHousehold } from './demo/household.js';
 import { BundleService } from './bundles/index.js';
+import { VariableService } from './variables/service.js';
 import { ActionTemplateService } from './flows/action-templates.js';
 import { FlowService } from './flows/service.js';
 import { createActionServices } from './actions/index.js';
@@ -102,6 +103,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     flows,
     actionTemplates,
     bundles: new BundleService({ registry, flows, actionTemplates }),
+    variables: new VariableService(engine),
     secrets,
     telemetry,
     triggers,

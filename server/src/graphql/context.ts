@@ -13,6 +13,7 @@ import type { KinflowConfig } from '../config/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { TriggerRuntime } from '../triggers/runtime.js';
 import type { BundleService } from '../bundles/index.js';
+import type { VariableService } from '../variables/service.js';
 import type { ActionTemplateService } from '../flows/action-templates.js';
 import type { FlowService } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
@@ -39,6 +40,8 @@ export interface AppServices {
   actionTemplates: ActionTemplateService;
   /** Flow bundles: export, import preview, import. */
   bundles: BundleService;
+  /** Flow and global variables. */
+  variables: VariableService;
   /** Seals and opens secrets stored at rest (SSH credentials). */
   secrets: SecretBox;
   /** Sensor, node-event, schedule and webhook triggers. */

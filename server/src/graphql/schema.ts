@@ -15,6 +15,7 @@ import './executions.js';
 import './flow-data-keys.js';
 import './triggers.js';
 import './bundles.js';
+import './variables.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

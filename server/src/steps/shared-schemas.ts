@@ -8,6 +8,11 @@ export const alertLevel = z.enum(ALERT_LEVELS).describe('How urgent the alert is
 /** A string that may contain `{{ … }}` templates and HALO `{context}` variables. */
 export const templateString = (description: string) => z.string().min(1).max(4000).describe(description);
 
+/** Names of flow and global variables, for set_variable and the variables API alike. */
+export const variableKey = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'letters, digits and _, starting with a letter or _ (at most 64)');
+
 export function isValidTimeZone(timezone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
