@@ -91,6 +91,8 @@ export const SEED_FLOWS: SeedFlow[] = [
         type: 'sensor_value',
         config: { metric: 'motion', nodeId: '$node:kitchen-camera', operator: '>=', value: 1 },
       },
+      // The seed's time_range filter: avoid waking her at night.
+      { key: 'daytime', type: 'time_window', config: { start: '06:00', end: '22:00' } },
       { key: 'once_an_hour', type: 'cooldown', config: { minutes: 60 } },
       {
         key: 'caution',
@@ -102,7 +104,8 @@ export const SEED_FLOWS: SeedFlow[] = [
       },
     ],
     edges: [
-      { source: 'kitchen_motion', target: 'once_an_hour' },
+      { source: 'kitchen_motion', target: 'daytime' },
+      { source: 'daytime', sourcePort: 'inside', target: 'once_an_hour' },
       { source: 'once_an_hour', sourcePort: 'pass', target: 'caution' },
     ],
   },
