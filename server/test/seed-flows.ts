@@ -110,6 +110,44 @@ export const SEED_FLOWS: SeedFlow[] = [
     ],
   },
   {
+    // 004: remind grandma when she has not had lunch by 14:00.
+    name: '004 lunch reminder',
+    steps: [
+      { key: 'at_two', type: 'schedule', config: { cron: '0 14 * * *', timezone: 'Europe/London' } },
+      {
+        key: 'had_lunch',
+        type: 'verification',
+        config: {
+          conditions: [{ activityType: 'meal_lunch', person: 'grandma', minConfidence: 0.6 }],
+          windowStart: '11:00',
+          windowEnd: '14:00',
+        },
+      },
+      { key: 'remind', type: 'alert', config: { level: 'reminder', message: "Grandma, it's lunch time." } },
+    ],
+    edges: [
+      { source: 'at_two', target: 'had_lunch' },
+      { source: 'had_lunch', sourcePort: 'not_verified', target: 'remind' },
+    ],
+  },
+  {
+    // 004: medication recorded on demand (the seed's Telegram command, here a webhook).
+    name: '004 medication on demand',
+    steps: [
+      { key: 'command', type: 'webhook', config: {} },
+      {
+        key: 'taken',
+        type: 'activity_record',
+        config: {
+          activityType: 'medication',
+          person: '{{ trigger.payload.from }}',
+          metadata: { via: 'webhook' },
+        },
+      },
+    ],
+    edges: [{ source: 'command', target: 'taken' }],
+  },
+  {
     // HALO: check every gateway over SSH, report to the family webhook, and run the branching flow.
     name: 'HALO gateway check',
     templates: [

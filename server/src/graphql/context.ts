@@ -14,6 +14,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { TriggerRuntime } from '../triggers/runtime.js';
 import type { BundleService } from '../bundles/index.js';
 import type { VariableService } from '../variables/service.js';
+import type { ActivityStore } from '../activities/store.js';
 import type { ActionTemplateService } from '../flows/action-templates.js';
 import type { FlowService } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
@@ -42,6 +43,8 @@ export interface AppServices {
   bundles: BundleService;
   /** Flow and global variables. */
   variables: VariableService;
+  /** Recorded activities (activity_record, verification). */
+  activities: ActivityStore;
   /** Seals and opens secrets stored at rest (SSH credentials). */
   secrets: SecretBox;
   /** Sensor, node-event, schedule and webhook triggers. */

@@ -16,6 +16,7 @@ import './flow-data-keys.js';
 import './triggers.js';
 import './bundles.js';
 import './variables.js';
+import './activities.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

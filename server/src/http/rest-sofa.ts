@@ -34,6 +34,7 @@ export function restPlugin() {
         tags: ['Bundles'],
         responseStatus: 200,
       },
+      'Query.activities': { method: 'GET', path: '/activities', tags: ['Activities'] },
       'Query.variables': { method: 'GET', path: '/variables', tags: ['Variables'] },
       'Mutation.setVariable': { method: 'PUT', path: '/variables/:key', tags: ['Variables'] },
       'Mutation.deleteVariable': { method: 'DELETE', path: '/variables/:key', tags: ['Variables'] },
