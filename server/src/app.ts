@@ -6,6 +6,9 @@ import { openDatabase } from './db/orm.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { rawDatabase } from './engine/sqlite.js';
 import { loadDemoHousehold } from './demo/household.js';
+import { BundleService } from './bundles/index.js';
+import { VariableService } from './variables/service.js';
+import { ActivityStore } from './activities/store.js';
 import { ActionTemplateService } from './flows/action-templates.js';
 import { FlowService } from './flows/service.js';
 import { createActionServices } from './actions/index.js';
@@ -67,12 +70,14 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath);
   const registry = await discoverStepTypes();
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
+  const activities = new ActivityStore(await rawDatabase(orm));
   const engine = new FlowEngine({
     orm,
     registry,
     timezone: config.timezone,
-    // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels.
-    services: { ...createActionServices({ orm, config, secrets, registry }) },
+    // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels;
+    // the activity store for activity_record and verification.
+    services: { ...createActionServices({ orm, config, secrets, registry }), activities },
   });
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
@@ -99,13 +104,17 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   });
   flows.onChange((flowId) => triggers.syncFlow(flowId));
   flows.stopRunsWith((flowId) => engine.stopFlowRuns(flowId));
+  const actionTemplates = new ActionTemplateService(registry);
   const services: AppServices = {
     config,
     registry,
     engine,
     pubsub,
     flows,
-    actionTemplates: new ActionTemplateService(registry),
+    actionTemplates,
+    bundles: new BundleService({ registry, flows, actionTemplates }),
+    variables: new VariableService(engine),
+    activities,
     secrets,
     telemetry,
     triggers,

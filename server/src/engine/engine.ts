@@ -24,6 +24,12 @@ import {
 } from './types.js';
 import { WaitTimers } from './waits.js';
 
+/** Variables by scope: a flow id or `global`. `write` with `undefined` deletes. */
+export interface VariableAccess {
+  list(scope: string): Array<{ key: string; value: unknown }>;
+  write(scope: string, key: string, value: unknown): Promise<void>;
+}
+
 interface Parts {
   k: Kernel;
   life: Lifecycle;
@@ -253,6 +259,29 @@ export class FlowEngine {
     const { k, life } = await this.init();
     const run = k.active.get(executionId) ?? life.recent.get(executionId);
     return run ? life.untilQuiet(run) : rowOrThrow(k, executionId);
+  }
+
+  /**
+   * Flow and global variables for the API. Reads and writes go through the same store the runs use,
+   * so an API write and a step's write land in the order they happened. `$` keys (cooldown state)
+   * are the engine's own and are left out.
+   */
+  async variables(): Promise<VariableAccess> {
+    const { k } = await this.init();
+    return {
+      list: (scope) => {
+        const latest = new Map<string, unknown>();
+        for (const entry of k.catalog.variables(scope)) latest.set(entry.key, entry.value);
+        return [...latest]
+          .filter(([key, value]) => !key.startsWith('$') && value !== undefined)
+          .map(([key, value]) => ({ key, value }))
+          .sort((a, b) => a.key.localeCompare(b.key));
+      },
+      write: async (scope, key, value) => {
+        k.store.setVariable(scope, scope === 'global' ? null : scope, key, value);
+        await k.store.commit();
+      },
+    };
   }
 
   /** Commits everything buffered and prunes history now; for tests and tools. */

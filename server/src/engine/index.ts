@@ -1,4 +1,4 @@
-export { FlowEngine } from './engine.js';
+export { FlowEngine, type VariableAccess } from './engine.js';
 export { ExecutionEventBus, AlertEventBus } from './events.js';
 export { EngineError, MAX_NESTING_DEPTH, type EngineErrorCode } from './errors.js';
 export { checkFlowExpressions, dataKeys, type FlowExpressionIssue } from './validation.js';

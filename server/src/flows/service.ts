@@ -293,6 +293,17 @@ export class FlowService {
     }
   }
 
+  /** The problems a graph would have if it were saved now; writes nothing (bundle import previews). */
+  async check(em: EntityManager, graph: GraphInput): Promise<ValidationIssue[]> {
+    try {
+      await this.validate(em, graph.steps.map(draftOf), graph.edges);
+      return [];
+    } catch (error) {
+      if (error instanceof FlowValidationError) return error.issues;
+      throw error;
+    }
+  }
+
   /**
    * Validates the graph as it would be after a save and returns the config to store per step:
    * the parsed config (defaults filled in), or for a step that overrides an action template only

@@ -12,6 +12,9 @@ import type { Actor, Permission } from '../auth/actor.js';
 import type { KinflowConfig } from '../config/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { TriggerRuntime } from '../triggers/runtime.js';
+import type { BundleService } from '../bundles/index.js';
+import type { VariableService } from '../variables/service.js';
+import type { ActivityStore } from '../activities/store.js';
 import type { ActionTemplateService } from '../flows/action-templates.js';
 import type { FlowService } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
@@ -36,6 +39,12 @@ export interface AppServices {
   registry: StepTypeRegistry;
   flows: FlowService;
   actionTemplates: ActionTemplateService;
+  /** Flow bundles: export, import preview, import. */
+  bundles: BundleService;
+  /** Flow and global variables. */
+  variables: VariableService;
+  /** Recorded activities (activity_record, verification). */
+  activities: ActivityStore;
   /** Seals and opens secrets stored at rest (SSH credentials). */
   secrets: SecretBox;
   /** Sensor, node-event, schedule and webhook triggers. */

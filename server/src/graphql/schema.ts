@@ -14,6 +14,9 @@ import './action-templates.js';
 import './executions.js';
 import './flow-data-keys.js';
 import './triggers.js';
+import './bundles.js';
+import './variables.js';
+import './activities.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

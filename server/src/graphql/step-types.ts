@@ -46,6 +46,10 @@ export const StepTypeRef = builder.objectRef<StepTypeDefinition>('StepType').imp
       resolve: (type, _args, { services }) => services.registry.jsonSchema(type.type),
     }),
     ports: t.field({ type: [StepPortRef], description: 'Output ports.', resolve: (type) => type.ports }),
+    configVersion: t.int({
+      description: 'Version of the config shape; bundles record it and imports migrate older configs.',
+      resolve: (type) => type.configVersion ?? 1,
+    }),
   }),
 });
 

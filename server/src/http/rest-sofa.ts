@@ -8,6 +8,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   FLOW_INVALID: 422,
   INVALID_INPUT: 422,
   INVALID_CREDENTIALS: 401,
+  IMPORT_REJECTED: 422,
 };
 
 /**
@@ -25,6 +26,18 @@ export function restPlugin() {
       'Mutation.createFlow': { method: 'POST', path: '/flows', tags: ['Flows'], responseStatus: 200 },
       'Mutation.updateFlow': { method: 'PUT', path: '/flows/:id', tags: ['Flows'] },
       'Mutation.deleteFlow': { method: 'DELETE', path: '/flows/:id', tags: ['Flows'] },
+      'Query.exportFlow': { method: 'GET', path: '/flows/:id/export', tags: ['Bundles'] },
+      'Query.previewImport': { method: 'POST', path: '/flows/import/preview', tags: ['Bundles'] },
+      'Mutation.importFlow': {
+        method: 'POST',
+        path: '/flows/import',
+        tags: ['Bundles'],
+        responseStatus: 200,
+      },
+      'Query.activities': { method: 'GET', path: '/activities', tags: ['Activities'] },
+      'Query.variables': { method: 'GET', path: '/variables', tags: ['Variables'] },
+      'Mutation.setVariable': { method: 'PUT', path: '/variables/:key', tags: ['Variables'] },
+      'Mutation.deleteVariable': { method: 'DELETE', path: '/variables/:key', tags: ['Variables'] },
       'Mutation.triggerFlow': { method: 'POST', path: '/flows/:id/trigger', tags: ['Runs'] },
       'Query.executions': { method: 'GET', path: '/flows/:flowId/executions', tags: ['Runs'] },
       'Query.metricPreview': { method: 'GET', path: '/flows/metric-preview', tags: ['Telemetry'] },

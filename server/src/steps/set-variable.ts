@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseTemplate } from '../engine/expressions/index.js';
 import { engineServices } from '../engine/services.js';
+import { variableKey } from './shared-schemas.js';
 import { defineStepType, MAIN_PORT } from './step-type.js';
 
 export default defineStepType({
@@ -11,10 +12,7 @@ export default defineStepType({
     'Stores a value that survives between runs, for this flow or for every flow (global); templates read it as vars.<key>.',
   configSchema: z
     .object({
-      key: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'letters, digits and _, starting with a letter or _')
-        .describe('Variable name, e.g. last_alert_at'),
+      key: variableKey.describe('Variable name, e.g. last_alert_at'),
       value: z
         .unknown()
         .optional()

@@ -97,7 +97,17 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    * (for_each_node renders its action once per node). Save-time checks let their templates use `node`.
    */
   deferredFields?: string[];
+  /** Version of the config shape, written into bundles; 1 when absent. Bump it with a migration. */
+  configVersion?: number;
+  /** `migrations[n]` turns a version-n config into version n + 1 (for every n below `configVersion`). */
+  migrations?: Record<number, ConfigMigration>;
 }
+
+/**
+ * Turns a config of version N into one of version N + 1. Pure: no I/O, no clock, input left untouched,
+ * so bundles written by an older Kinflow import the same way every time.
+ */
+export type ConfigMigration = (config: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 
 /** Identity helper that keeps the config type flowing from the schema into `run`. */
 export function defineStepType<Schema extends z.ZodType>(

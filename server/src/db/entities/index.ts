@@ -1,12 +1,14 @@
 import { ApiKey, AuthSession, Device, User } from './identity.js';
 import { Flow, FlowActionTemplate, FlowEdge, FlowStep, FlowVariable } from './flow.js';
 import { FlowAlert, FlowExecution, FlowExecutionStep } from './execution.js';
+import { PersonActivity } from './activity.js';
 import { GatewayNode, InfoCard, Prompt, TelemetryLatest, TelemetrySample } from './home.js';
 
 export * from './identity.js';
 export * from './flow.js';
 export * from './execution.js';
 export * from './home.js';
+export * from './activity.js';
 
 export const allEntities = [
   User,
@@ -26,4 +28,5 @@ export const allEntities = [
   TelemetrySample,
   Prompt,
   InfoCard,
+  PersonActivity,
 ];
