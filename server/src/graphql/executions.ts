@@ -269,8 +269,18 @@ builder.queryFields((t) => ({
         since: t.arg({ type: 'DateTime', description: 'Only runs recorded at or after this time.' }),
         until: t.arg({ type: 'DateTime', description: 'Only runs recorded before this time.' }),
       },
-      resolve: (_root, args, { em }) =>
-        resolveCursorConnection(
+      resolve: async (_root, args, { em }) => {
+        const filter = {
+          ...(args.flowId && { flow: args.flowId.id }),
+          ...(args.status?.length && { status: { $in: args.status } }),
+          ...((args.since || args.until) && {
+            createdAt: {
+              ...(args.since && { $gte: args.since }),
+              ...(args.until && { $lt: args.until }),
+            },
+          }),
+        };
+        const connection = await resolveCursorConnection(
           { args, toCursor: (run: ExecutionRecord) => run.id },
           async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
             // Ids are UUIDv7, so id order is recording order.
@@ -278,14 +288,7 @@ builder.queryFields((t) => ({
               await em.find(
                 FlowExecution,
                 {
-                  ...(args.flowId && { flow: args.flowId.id }),
-                  ...(args.status?.length && { status: { $in: args.status } }),
-                  ...((args.since || args.until) && {
-                    createdAt: {
-                      ...(args.since && { $gte: args.since }),
-                      ...(args.until && { $lt: args.until }),
-                    },
-                  }),
+                  ...filter,
                   ...((before || after) && {
                     id: { ...(before && { $gt: before }), ...(after && { $lt: after }) },
                   }),
@@ -293,9 +296,19 @@ builder.queryFields((t) => ({
                 { limit, orderBy: { id: inverted ? 'asc' : 'desc' }, exclude: ['snapshot'] },
               )
             ).map(toRecord),
-        ),
+        );
+        return { ...connection, totalCount: await em.count(FlowExecution, filter) };
+      },
     },
-    { description: 'A page of runs.' },
+    {
+      description: 'A page of runs.',
+      fields: (c) => ({
+        totalCount: c.int({
+          description: 'Runs matching the filter, over all pages (not only this one).',
+          resolve: (connection) => (connection as { totalCount: number }).totalCount,
+        }),
+      }),
+    },
     { description: 'A run in a page of runs.' },
   ),
   execution: t.field({
@@ -346,7 +359,7 @@ builder.mutationFields((t) => ({
   testStep: t.field({
     type: TestStepResultRef,
     description:
-      'Runs one step with a config and sample pipeline data, saving nothing (real actions do act).',
+      'A dry run of one step: the config is checked against the type’s schema, its templates are rendered against the sample pipeline data, and the step’s logic runs, but nothing is saved and nothing leaves the server. `http`, `webhook_out`, `notification` channels and `command` return what they would have sent (`wouldSend`) instead of sending or connecting; `alert` raises nothing (its id is null); `set_variable` writes are seen only within this test; `cooldown` always passes; `trigger_flow` starts no run; a durable wait is reported, not entered; `sleep` does wait (up to the sleep limit). The test times out after 10 s.',
     authScopes: { write: true },
     args: {
       type: t.arg.string({ required: true, description: 'Step type.' }),

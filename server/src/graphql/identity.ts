@@ -82,7 +82,7 @@ export const DeviceRef = builder.node(builder.objectRef<DeviceRow>('Device'), {
     lastSeenAt: t.expose('lastSeenAt', {
       type: 'DateTime',
       nullable: true,
-      description: 'Last time the device connected.',
+      description: 'Last time the tablet called in: any request or WebSocket connection with its device token (to the minute).',
     }),
   }),
 });

@@ -15,7 +15,14 @@ const CronPreviewRef = builder.simpleObject('CronPreview', {
       description: 'In words, e.g. "At 09:00 AM, Monday through Friday"; empty when invalid.',
     }),
     timezone: t.string({ description: 'The IANA time zone the runs are computed in.' }),
-    nextRuns: t.field({ type: ['DateTime'], description: 'The next runs (5 unless asked otherwise).' }),
+    nextRuns: t.field({
+      type: ['DateTime'],
+      description: 'The next runs as UTC instants (5 unless asked otherwise).',
+    }),
+    nextRunsLocal: t.stringList({
+      description:
+        'The same runs as wall-clock time in `timezone`, ISO 8601 with the offset in effect then, e.g. `2026-12-03T09:00:00+01:00`.',
+    }),
   }),
 });
 
@@ -36,7 +43,7 @@ const WebhookUrlRef = builder.simpleObject('WebhookUrl', {
 builder.queryFields((t) => ({
   cronPreview: t.field({
     type: CronPreviewRef,
-    description: 'Checks a cron expression for the schedule trigger and lists its next runs in a time zone.',
+    description: 'Checks a cron expression for the schedule trigger and lists its next runs, in UTC (`nextRuns`) and as local time in the time zone (`nextRunsLocal`).',
     authScopes: { read: true },
     args: {
       expression: t.arg.string({ required: true, description: 'Cron expression, 5 or 6 fields.' }),
