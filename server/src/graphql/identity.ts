@@ -82,7 +82,8 @@ export const DeviceRef = builder.node(builder.objectRef<DeviceRow>('Device'), {
     lastSeenAt: t.expose('lastSeenAt', {
       type: 'DateTime',
       nullable: true,
-      description: 'Last time the tablet called in: any request or WebSocket connection with its device token (to the minute).',
+      description:
+        'Last time the tablet called in: any request or WebSocket connection with its device token (to the minute).',
     }),
   }),
 });

@@ -43,7 +43,8 @@ const WebhookUrlRef = builder.simpleObject('WebhookUrl', {
 builder.queryFields((t) => ({
   cronPreview: t.field({
     type: CronPreviewRef,
-    description: 'Checks a cron expression for the schedule trigger and lists its next runs, in UTC (`nextRuns`) and as local time in the time zone (`nextRunsLocal`).',
+    description:
+      'Checks a cron expression for the schedule trigger and lists its next runs, in UTC (`nextRuns`) and as local time in the time zone (`nextRunsLocal`).',
     authScopes: { read: true },
     args: {
       expression: t.arg.string({ required: true, description: 'Cron expression, 5 or 6 fields.' }),

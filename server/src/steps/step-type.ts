@@ -102,3 +102,10 @@ export function defineStepType<Schema extends z.ZodType>(
 }
 
 export const MAIN_PORT: StepPort = { name: 'main', label: 'Next' };
+
+/** How `onError: skip` treats a type with an `error` port (the engine's runner implements it). */
+export const SKIP_RULE =
+  'With onError: skip, a failure continues here when an edge leaves this port, otherwise on main; either way the step is recorded as failed, not skipped.';
+
+/** The `error` port of action types that can fail. */
+export const ERROR_PORT: StepPort = { name: 'error', label: 'Failed', description: SKIP_RULE };

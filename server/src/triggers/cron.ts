@@ -45,7 +45,9 @@ export function localIso(date: Date, timezone: string): string {
   ) as Record<string, string>;
   const wall = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
   // The offset is the wall clock read as UTC minus the instant (whole seconds: the format has no ms).
-  const offsetMinutes = Math.round((Date.parse(`${wall}Z`) - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  const offsetMinutes = Math.round(
+    (Date.parse(`${wall}Z`) - Math.floor(date.getTime() / 1000) * 1000) / 60_000,
+  );
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
