@@ -13,6 +13,8 @@ export const ISSUE_CODES = [
   'invalid_expression',
   'invalid_field',
   'unknown_template',
+  'unknown_reference',
+  'step_runs_later',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

@@ -79,7 +79,7 @@ builder.mutationFields((t) => ({
     args: {
       id: t.arg.globalID({
         required: true,
-        for: ActionTemplateRef,
+
         description: 'Global ID of the template.',
       }),
       name: t.arg.string({ description: 'New name.', validate: z.string().trim().min(1).max(120) }),
@@ -97,11 +97,11 @@ builder.mutationFields((t) => ({
     type: 'ID',
     description: 'Deletes an unused action template; returns its global ID.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError, TemplateInUseError] },
+    errors: { types: [NotFoundError, TemplateInUseError, InputValidationError] },
     args: {
       id: t.arg.globalID({
         required: true,
-        for: ActionTemplateRef,
+
         description: 'Global ID of the template.',
       }),
     },

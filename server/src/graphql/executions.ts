@@ -8,6 +8,7 @@ import { EXECUTION_STATUSES, Flow, FlowExecution, FlowExecutionStep } from '../d
 import { EngineError } from '../engine/errors.js';
 import type { ExecutionRecord, PipelineExecutionEvent } from '../engine/types.js';
 import { builder } from './builder.js';
+import { InputValidationError } from './input-validation.js';
 import type { GraphQLContext } from './context.js';
 import { ErrorInterface } from './errors.js';
 import { FlowRef } from './flow-types.js';
@@ -264,7 +265,7 @@ builder.queryFields((t) => ({
       description: 'Runs, newest first, filtered by flow, status and time.',
       authScopes: { read: true },
       args: {
-        flowId: t.arg.globalID({ for: FlowRef, description: 'Only runs of this flow.' }),
+        flowId: t.arg.globalID({ description: 'Only runs of this flow.' }),
         status: t.arg({ type: [ExecutionStatusEnum], description: 'Only runs in one of these states.' }),
         since: t.arg({ type: 'DateTime', description: 'Only runs recorded at or after this time.' }),
         until: t.arg({ type: 'DateTime', description: 'Only runs recorded before this time.' }),
@@ -316,7 +317,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One run by global ID; null when it does not exist (or was pruned by retention).',
     authScopes: { read: true },
-    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
     resolve: (_root, { id }, { em }) => loadRun(em, id.id),
   }),
 }));
@@ -326,9 +327,9 @@ builder.mutationFields((t) => ({
     type: ExecutionRef,
     description: 'Starts a run of a flow by hand with a payload; returns the recorded run at once.',
     authScopes: { trigger: true },
-    errors: { types: [EngineError] },
+    errors: { types: [EngineError, InputValidationError] },
     args: {
-      id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       payload: t.arg({ type: 'JSONObject', description: 'Trigger payload, available as `trigger.payload`.' }),
       triggerStepKey: t.arg.string({ description: 'Trigger step to start at, when the flow has several.' }),
     },
@@ -344,16 +345,16 @@ builder.mutationFields((t) => ({
     type: ExecutionRef,
     description: 'Cancels a run: a waiting run at once, a running one at its next step boundary.',
     authScopes: { trigger: true },
-    errors: { types: [EngineError] },
-    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    errors: { types: [EngineError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
     resolve: (_root, { id }, { services }) => services.engine.cancel(id.id),
   }),
   rerunExecution: t.field({
     type: ExecutionRef,
     description: 'Starts a new run with the same trigger context as an earlier one (linked by `rerunOf`).',
     authScopes: { trigger: true },
-    errors: { types: [EngineError] },
-    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    errors: { types: [EngineError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
     resolve: (_root, { id }, { services }) => services.engine.rerun(id.id),
   }),
   testStep: t.field({
@@ -380,8 +381,8 @@ builder.subscriptionFields((t) => ({
     description: 'Live status changes of runs and steps, optionally of one flow or one run.',
     authScopes: { read: true },
     args: {
-      flowId: t.arg.globalID({ for: FlowRef, description: 'Only events of this flow.' }),
-      executionId: t.arg.globalID({ for: ExecutionRef, description: 'Only events of this run.' }),
+      flowId: t.arg.globalID({ description: 'Only events of this flow.' }),
+      executionId: t.arg.globalID({ description: 'Only events of this run.' }),
     },
     subscribe: (_root, args, { services }) =>
       pipe(

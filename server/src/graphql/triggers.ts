@@ -4,7 +4,7 @@ import { NotFoundError } from '../flows/errors.js';
 import { cronPreview } from '../triggers/cron.js';
 import { WEBHOOK_PATH_PREFIX } from '../http/webhook-route.js';
 import { builder } from './builder.js';
-import { FlowRef } from './flow-types.js';
+import { InputValidationError } from './input-validation.js';
 
 const CronPreviewRef = builder.simpleObject('CronPreview', {
   description: 'Whether a cron expression is valid, what it means, and when it would run next.',
@@ -71,9 +71,9 @@ builder.mutationFields((t) => ({
     description:
       'Creates the secret URL of a webhook trigger step, or replaces it (token rotation). The old URL keeps working for `graceMinutes`.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError] },
+    errors: { types: [NotFoundError, InputValidationError] },
     args: {
-      flowId: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       stepKey: t.arg.string({ required: true, description: 'Key of a `webhook` trigger step.' }),
       graceMinutes: t.arg.int({
         description: 'Minutes the previous URL stays valid (0–10080, default 0).',

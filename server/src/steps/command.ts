@@ -51,6 +51,7 @@ export default defineStepType({
         .describe('Fail the step (so its error strategy applies) instead of taking the Failed port'),
     })
     .strict(),
+  references: [{ path: 'nodeId', entity: 'node' }],
   ports: [
     MAIN_PORT,
     {

@@ -93,6 +93,7 @@ export default defineStepType({
   configSchema,
   // Rendered here, once per node, so {node_name} and {{ node.* }} mean the current node.
   deferredFields: ['action'],
+  references: [{ path: 'selector.ids[]', entity: 'node' }],
   ports: [MAIN_PORT, ERROR_PORT],
   writes: () => ['results', 'succeeded', 'failed'],
   run: async (context) => {

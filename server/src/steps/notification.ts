@@ -43,6 +43,7 @@ export default defineStepType({
       timeoutSeconds: z.number().positive().max(120).default(10).describe('Time limit per outbound channel'),
     })
     .strict(),
+  references: [{ path: 'nodeId', entity: 'node' }],
   ports: [MAIN_PORT, { ...ERROR_PORT, description: `Every channel failed. ${SKIP_RULE}` }],
   writes: () => ['notification_dispatched', 'notification_channels'],
   run: async (context) => {

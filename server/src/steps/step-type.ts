@@ -72,6 +72,19 @@ export interface ConfigIssue {
   message: string;
 }
 
+/**
+ * A config field that names another object. At save time the value may be the object's global ID, its
+ * unique name (`byName`), or its database id; it is stored as the database id (the canonical form the
+ * runtime compares with) and shown by the API as the global ID. `path` is dotted, `[]` marks a list.
+ * Values containing a template (`{{ … }}` or `{…}`) are left to run time.
+ */
+export interface StepReference {
+  path: string;
+  entity: 'node' | 'flow' | 'device';
+  /** `name`: the field holds a name and keeps it (trigger_flow.flowName); it must resolve too. */
+  form?: 'id' | 'name';
+}
+
 export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   type: string;
   category: StepCategory;
@@ -92,6 +105,8 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    * (for_each_node renders its action once per node). Save-time checks let their templates use `node`.
    */
   deferredFields?: string[];
+  /** Config fields that refer to nodes, flows or tablets (checked and normalised at save time). */
+  references?: StepReference[];
 }
 
 /** Identity helper that keeps the config type flowing from the schema into `run`. */
