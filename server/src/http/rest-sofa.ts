@@ -192,7 +192,9 @@ function envelope(
   const value = result.data[fieldName];
   const named = getNamedType(field.type);
   let body: unknown;
-  if (isUnionType(named) && value && typeof value === 'object') {
+  // Result unions of the errors plugin (`…Success` plus typed errors); other unions are plain values.
+  const isResult = isUnionType(named) && named.getTypes().some((type) => type.name.endsWith('Success'));
+  if (isResult && value && typeof value === 'object') {
     const object = value as Record<string, unknown>;
     body = 'code' in object && 'message' in object ? { error: object } : { data: object.data };
   } else if (value === null && isNullableType(field.type) && isObjectType(getNamedType(field.type))) {
