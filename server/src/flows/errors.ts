@@ -14,7 +14,6 @@ export const ISSUE_CODES = [
   'invalid_field',
   'unknown_template',
   'unknown_reference',
-  'step_runs_later',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

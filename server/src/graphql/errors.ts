@@ -55,7 +55,6 @@ const ISSUE_DESCRIPTIONS: Record<(typeof ISSUE_CODES)[number], string> = {
   unknown_template: 'A step refers to an action template that does not exist or is of another type.',
   unknown_reference:
     'A config field names a node, flow or tablet (by global ID or name) that does not exist.',
-  step_runs_later: 'A step refers to a step that exists but does not run before it.',
 };
 
 const IssueCode = builder.enumType('ValidationIssueCode', {

@@ -105,6 +105,11 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    * (for_each_node renders its action once per node). Save-time checks let their templates use `node`.
    */
   deferredFields?: string[];
+  /**
+   * For a trigger whose payload has a fixed shape: its top-level keys, so save-time checks refuse
+   * `trigger.payload.<other>` (suggesting `trigger.payload.<suggest>.<other>`) and dataKeys lists them.
+   */
+  payload?: { keys: string[]; suggest?: string };
   /** Config fields that refer to nodes, flows or tablets (checked and normalised at save time). */
   references?: StepReference[];
 }

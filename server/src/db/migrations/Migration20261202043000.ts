@@ -7,7 +7,10 @@ import { Migration } from '@mikro-orm/migrations';
  * ids. The field list is frozen here on purpose: it is what the step types referred to at this point.
  * Values that resolve to nothing are left as they are; `validateFlow` reports them.
  */
-const FIELDS: Record<string, Array<{ path: string[]; list?: boolean; entity: 'node' | 'flow' | 'device' }>> = {
+const FIELDS: Record<
+  string,
+  Array<{ path: string[]; list?: boolean; entity: 'node' | 'flow' | 'device' }>
+> = {
   sensor_value: [{ path: ['nodeId'], entity: 'node' }],
   node_event: [{ path: ['nodeId'], entity: 'node' }],
   alert: [{ path: ['nodeId'], entity: 'node' }],
@@ -63,13 +66,17 @@ export class Migration20261202043000 extends Migration {
         const last = field.path[field.path.length - 1]!;
         if (!holder || !(last in holder)) continue;
         const before = holder[last];
-        const after = field.list && Array.isArray(before) ? before.map((v) => resolve(field.entity, v)) : resolve(field.entity, before);
+        const after =
+          field.list && Array.isArray(before)
+            ? before.map((v) => resolve(field.entity, v))
+            : resolve(field.entity, before);
         if (JSON.stringify(after) !== JSON.stringify(before)) {
           holder[last] = after;
           changed = true;
         }
       }
-      if (changed) await this.execute('update flow_steps set config = ? where id = ?', [JSON.stringify(config), row.id]);
+      if (changed)
+        await this.execute('update flow_steps set config = ? where id = ?', [JSON.stringify(config), row.id]);
     }
   }
 }
