@@ -161,6 +161,31 @@ describe('step config references', () => {
   });
 });
 
+describe('action template references', () => {
+  const CREATE_TEMPLATE = `mutation($name: String!, $type: String!, $config: JSONObject!) {
+    createActionTemplate(name: $name, type: $type, config: $config) {
+      __typename ... on MutationCreateActionTemplateSuccess { data { config } }
+      ... on FlowValidationError { issues { code field message } } } }`;
+
+  it('take a node by name or global ID, are shown as the global ID, and must resolve', async () => {
+    const byName = await server.gql(CREATE_TEMPLATE, {
+      name: 'Reboot kitchen',
+      type: 'command',
+      config: { command: 'sudo reboot', nodeId: 'kitchen-climate' },
+    });
+    expect(byName.data.createActionTemplate.data.config.nodeId).toBe(kitchen.id);
+    const missing = await server.gql(CREATE_TEMPLATE, {
+      name: 'Reboot nothing',
+      type: 'command',
+      config: { command: 'sudo reboot', nodeId: 'no-such-node' },
+    });
+    expect(missing.data.createActionTemplate.__typename).toBe('FlowValidationError');
+    expect(missing.data.createActionTemplate.issues).toEqual([
+      { code: 'UNKNOWN_REFERENCE', field: 'config.nodeId', message: expect.stringMatching(/no node/) },
+    ]);
+  });
+});
+
 describe('stored references from before this release', () => {
   it('the migration rewrites global IDs and names in stored configs to database ids', async () => {
     const orm = await openDatabase(':memory:', { migrate: false });

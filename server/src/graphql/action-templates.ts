@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FlowActionTemplate } from '../db/entities/index.js';
 import { TemplateInUseError } from '../flows/action-templates.js';
 import { FlowValidationError, NameTakenError, NotFoundError } from '../flows/errors.js';
+import { presentReferences } from '../flows/references.js';
 import { builder } from './builder.js';
 import { ErrorInterface } from './errors.js';
 import { InputValidationError } from './input-validation.js';
@@ -32,8 +33,10 @@ export const ActionTemplateRef = builder.node(builder.objectRef<FlowActionTempla
     description: t.exposeString('description', { description: 'What it is for.' }),
     config: t.field({
       type: 'JSONObject',
-      description: 'The config steps start from.',
-      resolve: (template) => template.config,
+      description:
+        'The config steps start from; references to nodes, flows and tablets are global IDs (saves also take names).',
+      resolve: (template, _args, { services }) =>
+        presentReferences(services.registry, template.type, template.config),
     }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last change.' }),
   }),
