@@ -161,3 +161,26 @@ describe('roles and scopes', () => {
     expect((await server.gql(COUNTS, {}, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+describe('Device.lastSeenAt', () => {
+  it('is set when a tablet calls in with its device token', async () => {
+    const created = await server.gql(
+      `mutation { createDevice(name: "Porch tablet") { ... on MutationCreateDeviceSuccess { data { token device { id lastSeenAt } } } } }`,
+      {},
+      adminToken,
+    );
+    const { token, device } = created.data.createDevice.data;
+    expect(device.lastSeenAt).toBeNull();
+    const seen = async () =>
+      (await server.gql(`{ devices { id lastSeenAt } }`, {}, adminToken)).data.devices.find(
+        (d: { id: string }) => d.id === device.id,
+      ).lastSeenAt as string | null;
+    expect(await seen()).toBeNull();
+    const before = Date.now();
+    await server.gql(`{ viewer { __typename } }`, {}, token);
+    const first = await seen();
+    expect(first).not.toBeNull();
+    expect(Date.parse(first!)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(first!)).toBeLessThanOrEqual(Date.now());
+  });
+});

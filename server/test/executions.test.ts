@@ -142,7 +142,7 @@ describe('runs over the API', () => {
     expect(list.data.executions.pageInfo.hasNextPage).toBe(true);
     const rest = await server.rest('GET', `/v1/flows/${encodeURIComponent(flowId)}/executions`);
     expect(rest.status).toBe(200);
-    expect(rest.body.edges).toHaveLength(3);
+    expect(rest.body.data.edges).toHaveLength(3);
     const triggered = await server.rest('POST', `/v1/flows/${encodeURIComponent(flowId)}/trigger`, {
       payload: { from: 'rest' },
     });

@@ -173,7 +173,7 @@ describe('gateway nodes', () => {
 
     const rest = await server.rest('POST', '/v1/nodes', { input: { name: 'front-door' } });
     expect(rest.status).toBe(409);
-    expect(rest.body.code).toBe('NAME_TAKEN');
+    expect(rest.body.error.code).toBe('NAME_TAKEN');
   });
 
   it('a viewer can read nodes but not create, change or delete them', async () => {

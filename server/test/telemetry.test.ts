@@ -180,7 +180,8 @@ describe('telemetry over REST', () => {
     const tooBig = await server.rest('POST', '/v1/telemetry', {
       readings: Array.from({ length: 10_001 }, () => ({ node: 'cellar-climate', metric: 'm', value: 1 })),
     });
-    expect(tooBig.status).toBe(422);
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error.code).toBe('INVALID_INPUT');
   });
 
   it('POST /v1/nodes/{node}/events/{name} posts a node event', async () => {

@@ -48,9 +48,22 @@ export async function resolveToken(em: EntityManager, token: string): Promise<Ac
   if (kind === 'device') {
     const device = await em.findOne(Device, { tokenHash });
     if (!device) return null;
+    await touchDevice(em, device);
     return { kind: 'device', id: device.id, name: device.name };
   }
   return null;
+}
+
+/** A tablet polls and reconnects often; one write a minute is enough to say "seen just now". */
+const DEVICE_SEEN_RESOLUTION_MS = 60_000;
+
+/** Any request made with a device token counts as the tablet calling in. */
+async function touchDevice(em: EntityManager, device: Device): Promise<void> {
+  const now = new Date();
+  if (device.lastSeenAt && now.getTime() - device.lastSeenAt.getTime() < DEVICE_SEEN_RESOLUTION_MS) return;
+  // A native update: this runs while resolving the caller, outside the operation's unit of work.
+  await em.nativeUpdate(Device, { id: device.id }, { lastSeenAt: now });
+  device.lastSeenAt = now;
 }
 
 export async function createUser(

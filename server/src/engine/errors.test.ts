@@ -40,7 +40,7 @@ describe('error strategies', () => {
     expect(rows[1]!.error).toBe('attempt 1 failed');
   });
 
-  it('skip records the error and continues on the main port', async () => {
+  it('skip records the step as failed (not skipped) and continues on the main port', async () => {
     const flowId = await flowWith({
       key: 'work',
       type: 'test_flaky',
@@ -50,7 +50,7 @@ describe('error strategies', () => {
     const run = await h.engine.settled((await h.engine.trigger({ flowId })).id);
     expect(run.status).toBe('completed');
     expect(run.completedSteps).toEqual(['start', 'after']);
-    expect(run.skippedSteps).toEqual(['work']);
+    expect(run.skippedSteps).toEqual([]);
     const work = (await timeline(h, run.id)).find((row) => row.key === 'work');
     expect(work).toMatchObject({ status: 'failed', error: 'attempt 1 failed', ports: ['main'] });
   });

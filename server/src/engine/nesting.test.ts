@@ -60,8 +60,21 @@ describe('trigger_flow', () => {
   });
 
   it('refuses the A → B → A cycle with a clear error in the run', async () => {
+    // A save refuses a trigger_flow target that does not exist yet, so B is closed into a cycle
+    // afterwards, straight in the database.
+    const bId = await h.createFlow(
+      'B',
+      [manual, { key: 'call', type: 'log', config: { message: 'x' } }],
+      [['start', 'call']],
+    );
     await h.createFlow('A', [manual, caller('B')], [['start', 'call']]);
-    await h.createFlow('B', [manual, caller('A')], [['start', 'call']]);
+    await h.orm.em
+      .getConnection()
+      .execute(`update flow_steps set type = 'trigger_flow', config = ? where flow_id = ? and key = 'call'`, [
+        JSON.stringify({ ...caller('A').config, timeoutSeconds: 300 }),
+        bId,
+      ]);
+    await h.orm.em.getConnection().execute(`update flows set version = version + 1 where id = ?`, [bId]);
     const a = await h.engine.settled((await h.engine.trigger({ flowName: 'A' })).id);
     expect(a.status).toBe('failed');
     expect(a.error?.message).toBe('flow "B" failed: trigger_flow cycle refused: A → B → A');
@@ -78,7 +91,8 @@ describe('trigger_flow', () => {
 
   it('limits nesting to 10 levels', async () => {
     // f0 → f1 → … → f11: f0 runs at depth 0, so f11 would be level 11.
-    for (let i = 0; i <= 11; i++) {
+    // Created from the end of the chain: a trigger_flow target must exist when the caller is saved.
+    for (let i = 11; i >= 0; i--) {
       const steps = i < 11 ? [manual, caller(`f${i + 1}`)] : [manual];
       await h.createFlow(`f${i}`, steps, i < 11 ? [['start', 'call']] : []);
     }

@@ -63,8 +63,8 @@ export function chainOf(k: Kernel, executionId: string | null): Array<{ id: stri
 
 /**
  * Rebuilds a run from its row and timeline: the walker state is replayed from the steps recorded as
- * completed or skipped (with the ports their last timeline row activated), so the run continues at
- * the step that was in flight, or at the step it waits in.
+ * completed, skipped or failed under `onError: skip` (with the ports their last timeline row
+ * activated), so the run continues at the step that was in flight, or at the step it waits in.
  */
 export function restoreRun(
   k: Kernel,
@@ -119,12 +119,14 @@ export function restoreRun(
   run.waits = storedWaits(run.waitingFor, row.resume_at);
   const waitRowIds = new Set(run.waits.map((wait) => wait.stepRowId));
   const lastPorts = new Map<string, string[]>();
+  const lastStatus = new Map<string, string>();
   for (const entry of timeline) {
     const tally = run.attempts.get(entry.step_key) ?? { count: 0, failures: 0 };
     run.attempts.set(entry.step_key, tally);
     tally.count = Math.max(tally.count + 1, entry.attempt);
     // A failed attempt spends the retry budget; one cut short by a crash does not (it runs again).
     if (entry.status === 'failed') tally.failures++;
+    lastStatus.set(entry.step_key, entry.status === 'running' ? 'interrupted' : entry.status);
     if (entry.status === 'running') {
       // The step was in flight when the process stopped; it runs again as a new attempt.
       const stale = toStepRow(run.id, entry);
@@ -137,6 +139,10 @@ export function restoreRun(
     if (waitRowIds.has(entry.id)) run.waitRows.set(entry.id, toStepRow(run.id, entry));
   }
   const settled = new Set([...run.completed, ...run.skipped]);
+  // A step with onError: skip that failed is in neither list; its failed row settled it (with its ports).
+  for (const step of graph.steps) {
+    if (step.onError === 'skip' && lastStatus.get(step.key) === 'failed') settled.add(step.key);
+  }
   const known: WalkHooks = {
     skipped: walk.skipped,
     known: (state, step) => {

@@ -162,7 +162,7 @@ export class Runner {
         tally.failures++;
         const retry = step.onError === 'retry' && tally.failures <= step.retryAttempts;
         const skip = step.onError === 'skip';
-        const ports = skip ? skipPorts(step, k) : [];
+        const ports = skip ? skipPorts(run, index, step, k) : [];
         this.closeRow(run, row, 'failed', elapsed, null, ports, message);
         if (retry) {
           const waited = await this.backoff(run, tally.failures);
@@ -170,7 +170,7 @@ export class Runner {
           continue;
         }
         if (skip) {
-          run.skipped.push(step.key);
+          // The step ran and failed: its timeline row says so; it is not listed as skipped.
           settle(run, index, ports, this.walk);
           k.store.markRun(run);
           return 'next';
@@ -408,9 +408,15 @@ export function renderStepConfig(
   return raw ? { ...rendered, ...raw } : rendered;
 }
 
-function skipPorts(step: SnapshotStep, k: Kernel): string[] {
+/**
+ * Where `onError: skip` continues: the type's `error` port when an edge leaves it (the flow handles
+ * the failure), otherwise `main` (the Flows seed: skip means carry on), otherwise nowhere.
+ */
+function skipPorts(run: RunState, index: number, step: SnapshotStep, k: Kernel): string[] {
   const ports = k.registry.get(step.type)?.ports ?? [];
-  if (ports.some((port) => port.name === 'error')) return ['error'];
+  const graph = run.graph;
+  const errorWired = graph.outgoing[index]!.some((edge) => graph.edgePort[edge] === 'error');
+  if (errorWired && ports.some((port) => port.name === 'error')) return ['error'];
   return ports.some((port) => port.name === 'main') ? ['main'] : [];
 }
 

@@ -36,11 +36,22 @@ export function checkFlowExpressions(
 ): FlowExpressionIssue[] {
   const issues: FlowExpressionIssue[] = [];
   const byKey = new Map(steps.map((step) => [step.key, step]));
+  const reversed = edges.map((edge) => ({ source: edge.target, target: edge.source }));
   for (const step of steps) {
     const ancestors = ancestorsOf(step.key, edges).filter((key) => byKey.has(key));
+    const later = ancestorsOf(step.key, reversed).filter((key) => byKey.has(key));
+    const elsewhere = steps
+      .map((other) => other.key)
+      .filter((key) => key !== step.key && !ancestors.includes(key) && !later.includes(key));
     const flat = ancestors.flatMap((key) => writesOf(byKey.get(key)!, registry));
     // `steps.<key>.output` is the one field under a step, so `outputs` gets a suggestion.
-    const scope = { stepKeys: ancestors, knownRoots: [...RESERVED_ROOTS, ...flat], stepFields: ['output'] };
+    const scope = {
+      stepKeys: ancestors,
+      ...payloadShape(ancestors, byKey, registry),
+      unavailableSteps: { self: step.key, later, elsewhere },
+      knownRoots: [...RESERVED_ROOTS, ...flat],
+      stepFields: ['output'],
+    };
     const config =
       step.config && typeof step.config === 'object' ? (step.config as Record<string, unknown>) : {};
     const deferred = registry.get(step.type)?.deferredFields ?? [];
@@ -61,11 +72,20 @@ export function checkFlowExpressions(
       });
     }
     if (step.type === 'response' && typeof config.step === 'string' && !ancestors.includes(config.step)) {
+      const target = config.step;
+      const why =
+        target === step.key
+          ? 'is this step itself'
+          : later.includes(target)
+            ? 'runs after this step'
+            : elsewhere.includes(target)
+              ? 'is on another branch and does not run before this step'
+              : 'is not a step of this flow';
       issues.push({
         stepKey: step.key,
         field: 'config.step',
         code: 'unknown_step',
-        message: `step "${step.key}": config.step: "${config.step}" does not run before this step`,
+        message: `step "${step.key}": config.step: step "${target}" ${why}`,
       });
     }
   }
@@ -89,6 +109,8 @@ export function dataKeys(
   keys.add('vars');
   for (const name of options.variables ?? []) if (!name.startsWith('$')) keys.add(`vars.${name}`);
   const ancestors = ancestorsOf(stepKey, edges).filter((key) => byKey.has(key));
+  const { triggerPayloadKeys } = payloadShape(ancestors, byKey, registry);
+  for (const name of triggerPayloadKeys?.keys ?? []) keys.add(`trigger.payload.${name}`);
   for (const key of ancestors) {
     const writes = writesOf(byKey.get(key)!, registry);
     keys.add(`steps.${key}.output`);
@@ -96,6 +118,23 @@ export function dataKeys(
     for (const name of writes) keys.add(name);
   }
   return [...keys];
+}
+
+/** The trigger payload shape at a step: known only when every trigger that can reach it declares one. */
+function payloadShape(ancestors: string[], byKey: Map<string, DraftStep>, registry: StepTypeRegistry) {
+  const triggers = ancestors
+    .map((key) => byKey.get(key)!)
+    .filter((step) => registry.get(step.type)?.category === 'trigger');
+  const shapes = triggers.map((step) => ({ type: step.type, shape: registry.get(step.type)?.payload }));
+  const first = shapes[0];
+  if (!first?.shape || shapes.some((s) => s.type !== first.type)) return {};
+  return {
+    triggerPayloadKeys: {
+      keys: first.shape.keys,
+      source: `${first.type} trigger’s`,
+      suggest: first.shape.suggest,
+    },
+  };
 }
 
 function writesOf(step: DraftStep, registry: StepTypeRegistry): string[] {

@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { FlowActionTemplate, FlowStep } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 import { FlowValidationError, NameTakenError, NotFoundError, type ValidationIssue } from './errors.js';
+import { resolveReferences } from './references.js';
 
 export class TemplateInUseError extends Error {
   override name = 'TemplateInUseError';
@@ -29,7 +30,7 @@ export class ActionTemplateService {
   constructor(private readonly registry: StepTypeRegistry) {}
 
   async create(em: EntityManager, input: Required<Pick<TemplateInput, 'name' | 'type'>> & TemplateInput) {
-    const config = this.check(input.type, input.config ?? {});
+    const config = await this.withReferences(em, input.type, this.check(input.type, input.config ?? {}));
     return this.named(input.name, async () => {
       const template = em.create(FlowActionTemplate, {
         name: input.name.trim(),
@@ -53,7 +54,7 @@ export class ActionTemplateService {
     const type = input.type ?? template.type;
     const config =
       input.config !== undefined || input.type
-        ? this.check(type, input.config ?? template.config)
+        ? await this.withReferences(em, type, this.check(type, input.config ?? template.config))
         : undefined;
     return this.named(input.name, async () => {
       em.assign(template, {
@@ -99,6 +100,26 @@ export class ActionTemplateService {
       throw new FlowValidationError(issues);
     }
     return config;
+  }
+
+  /** Node, flow and tablet references in a template resolve like a step's (flows/references.ts). */
+  private async withReferences(
+    em: EntityManager,
+    type: string,
+    config: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const { drafts, issues } = await resolveReferences(em, this.registry, [
+      { key: 'template', type, config },
+    ]);
+    if (issues.length) {
+      throw new FlowValidationError(
+        issues.map(({ stepKey: _step, message, ...issue }) => ({
+          ...issue,
+          message: message.replace(/^step "template": /, ''),
+        })),
+      );
+    }
+    return drafts[0]!.config as Record<string, unknown>;
   }
 
   private async named<T>(name: string | undefined, write: () => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ export const ISSUE_CODES = [
   'invalid_expression',
   'invalid_field',
   'unknown_template',
+  'unknown_reference',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

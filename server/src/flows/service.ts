@@ -17,6 +17,7 @@ import {
   type ValidationIssue,
 } from './errors.js';
 import { validateGraph, type DraftEdge } from './graph-validation.js';
+import { resolveReferences } from './references.js';
 
 export interface FlowSettingsInput {
   name?: string;
@@ -311,9 +312,11 @@ export class FlowService {
    */
   private async validate(
     em: EntityManager,
-    steps: Draft[],
+    given: Draft[],
     edges: DraftEdge[],
   ): Promise<Map<string, unknown>> {
+    // References (nodes, flows, tablets) are resolved first, so every later check sees stored form.
+    const { drafts: steps, issues: referenceIssues } = await resolveReferences(em, this.registry, given);
     const templateIds = [...new Set(steps.map((step) => step.templateId).filter((id): id is string => !!id))];
     const templates = new Map(
       (templateIds.length ? await em.find(FlowActionTemplate, { id: { $in: templateIds } }) : []).map((t) => [
@@ -341,6 +344,7 @@ export class FlowService {
     });
     const { issues, configs } = validateGraph(drafts, edges, this.registry);
     issues.unshift(...templateIssues);
+    issues.push(...referenceIssues);
     if (issues.length === 0) {
       const withParsed = drafts.map((step) => ({ ...step, config: configs.get(step.key) ?? step.config }));
       for (const check of this.extraChecks) {

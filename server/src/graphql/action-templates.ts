@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { FlowActionTemplate } from '../db/entities/index.js';
 import { TemplateInUseError } from '../flows/action-templates.js';
 import { FlowValidationError, NameTakenError, NotFoundError } from '../flows/errors.js';
+import { presentReferences } from '../flows/references.js';
 import { builder } from './builder.js';
 import { ErrorInterface } from './errors.js';
 import { InputValidationError } from './input-validation.js';
@@ -32,8 +33,10 @@ export const ActionTemplateRef = builder.node(builder.objectRef<FlowActionTempla
     description: t.exposeString('description', { description: 'What it is for.' }),
     config: t.field({
       type: 'JSONObject',
-      description: 'The config steps start from.',
-      resolve: (template) => template.config,
+      description:
+        'The config steps start from; references to nodes, flows and tablets are global IDs (saves also take names).',
+      resolve: (template, _args, { services }) =>
+        presentReferences(services.registry, template.type, template.config),
     }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last change.' }),
   }),
@@ -79,7 +82,7 @@ builder.mutationFields((t) => ({
     args: {
       id: t.arg.globalID({
         required: true,
-        for: ActionTemplateRef,
+
         description: 'Global ID of the template.',
       }),
       name: t.arg.string({ description: 'New name.', validate: z.string().trim().min(1).max(120) }),
@@ -97,11 +100,11 @@ builder.mutationFields((t) => ({
     type: 'ID',
     description: 'Deletes an unused action template; returns its global ID.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError, TemplateInUseError] },
+    errors: { types: [NotFoundError, TemplateInUseError, InputValidationError] },
     args: {
       id: t.arg.globalID({
         required: true,
-        for: ActionTemplateRef,
+
         description: 'Global ID of the template.',
       }),
     },

@@ -7,6 +7,7 @@ import {
 import { ALERT_LEVELS, Flow, FlowAlert, GatewayNode, User } from '../db/entities/index.js';
 import { NotFoundError } from '../flows/errors.js';
 import { builder } from './builder.js';
+import { InputValidationError } from './input-validation.js';
 import { FlowRef } from './flow-types.js';
 import { GatewayNodeRef } from './home.js';
 import { UserRef } from './identity.js';
@@ -83,7 +84,7 @@ builder.queryFields((t) => ({
       authScopes: { read: true },
       args: {
         level: t.arg({ type: AlertLevelEnum, description: 'Only this level.' }),
-        flowId: t.arg.globalID({ for: FlowRef, description: 'Only alerts of this flow.' }),
+        flowId: t.arg.globalID({ description: 'Only alerts of this flow.' }),
         acknowledged: t.arg.boolean({ description: 'Only acknowledged (true) or open (false) alerts.' }),
       },
       resolve: (_root, args, { em }) =>
@@ -117,8 +118,8 @@ builder.mutationFields((t) => ({
     description:
       'Marks an alert as seen and handled, recording who and when. Acknowledging twice keeps the first.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ required: true, for: AlertRef, description: 'Global ID of the alert.' }) },
+    errors: { types: [NotFoundError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the alert.' }) },
     resolve: async (_root, { id }, { em, actor }) => {
       const alert = await em.findOne(FlowAlert, { id: id.id });
       if (!alert) throw new NotFoundError('alert', id.id);
@@ -139,7 +140,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { read: true },
     args: {
       level: t.arg({ type: AlertLevelEnum, description: 'Only this level.' }),
-      flowId: t.arg.globalID({ for: FlowRef, description: 'Only alerts of this flow.' }),
+      flowId: t.arg.globalID({ description: 'Only alerts of this flow.' }),
     },
     subscribe: (_root, args, { services }) =>
       pipe(

@@ -7,6 +7,7 @@ import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from './context.js';
+import { decodeGlobalId } from './global-ids.js';
 import { InputValidationError } from './input-validation.js';
 
 export interface AuthScopes {
@@ -61,6 +62,7 @@ export const builder = new SchemaBuilder<{
           }),
   },
   relay: {
+    decodeGlobalID: decodeGlobalId,
     clientMutationId: 'omit',
     cursorType: 'String',
     nodeQueryOptions: { description: 'Fetches any object by its global ID.' },

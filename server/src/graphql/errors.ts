@@ -53,6 +53,8 @@ const ISSUE_DESCRIPTIONS: Record<(typeof ISSUE_CODES)[number], string> = {
   invalid_expression: 'An expression or template does not parse or names something unknown.',
   invalid_field: 'A flow setting is out of range.',
   unknown_template: 'A step refers to an action template that does not exist or is of another type.',
+  unknown_reference:
+    'A config field names a node, flow or tablet (by global ID or name) that does not exist.',
 };
 
 const IssueCode = builder.enumType('ValidationIssueCode', {

@@ -8,6 +8,7 @@ import { EXECUTION_STATUSES, Flow, FlowExecution, FlowExecutionStep } from '../d
 import { EngineError } from '../engine/errors.js';
 import type { ExecutionRecord, PipelineExecutionEvent } from '../engine/types.js';
 import { builder } from './builder.js';
+import { InputValidationError } from './input-validation.js';
 import type { GraphQLContext } from './context.js';
 import { ErrorInterface } from './errors.js';
 import { FlowRef } from './flow-types.js';
@@ -264,13 +265,23 @@ builder.queryFields((t) => ({
       description: 'Runs, newest first, filtered by flow, status and time.',
       authScopes: { read: true },
       args: {
-        flowId: t.arg.globalID({ for: FlowRef, description: 'Only runs of this flow.' }),
+        flowId: t.arg.globalID({ description: 'Only runs of this flow.' }),
         status: t.arg({ type: [ExecutionStatusEnum], description: 'Only runs in one of these states.' }),
         since: t.arg({ type: 'DateTime', description: 'Only runs recorded at or after this time.' }),
         until: t.arg({ type: 'DateTime', description: 'Only runs recorded before this time.' }),
       },
-      resolve: (_root, args, { em }) =>
-        resolveCursorConnection(
+      resolve: async (_root, args, { em }) => {
+        const filter = {
+          ...(args.flowId && { flow: args.flowId.id }),
+          ...(args.status?.length && { status: { $in: args.status } }),
+          ...((args.since || args.until) && {
+            createdAt: {
+              ...(args.since && { $gte: args.since }),
+              ...(args.until && { $lt: args.until }),
+            },
+          }),
+        };
+        const connection = await resolveCursorConnection(
           { args, toCursor: (run: ExecutionRecord) => run.id },
           async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
             // Ids are UUIDv7, so id order is recording order.
@@ -278,14 +289,7 @@ builder.queryFields((t) => ({
               await em.find(
                 FlowExecution,
                 {
-                  ...(args.flowId && { flow: args.flowId.id }),
-                  ...(args.status?.length && { status: { $in: args.status } }),
-                  ...((args.since || args.until) && {
-                    createdAt: {
-                      ...(args.since && { $gte: args.since }),
-                      ...(args.until && { $lt: args.until }),
-                    },
-                  }),
+                  ...filter,
                   ...((before || after) && {
                     id: { ...(before && { $gt: before }), ...(after && { $lt: after }) },
                   }),
@@ -293,9 +297,19 @@ builder.queryFields((t) => ({
                 { limit, orderBy: { id: inverted ? 'asc' : 'desc' }, exclude: ['snapshot'] },
               )
             ).map(toRecord),
-        ),
+        );
+        return { ...connection, totalCount: await em.count(FlowExecution, filter) };
+      },
     },
-    { description: 'A page of runs.' },
+    {
+      description: 'A page of runs.',
+      fields: (c) => ({
+        totalCount: c.int({
+          description: 'Runs matching the filter, over all pages (not only this one).',
+          resolve: (connection) => (connection as { totalCount: number }).totalCount,
+        }),
+      }),
+    },
     { description: 'A run in a page of runs.' },
   ),
   execution: t.field({
@@ -303,7 +317,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One run by global ID; null when it does not exist (or was pruned by retention).',
     authScopes: { read: true },
-    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
     resolve: (_root, { id }, { em }) => loadRun(em, id.id),
   }),
 }));
@@ -313,9 +327,9 @@ builder.mutationFields((t) => ({
     type: ExecutionRef,
     description: 'Starts a run of a flow by hand with a payload; returns the recorded run at once.',
     authScopes: { trigger: true },
-    errors: { types: [EngineError] },
+    errors: { types: [EngineError, InputValidationError] },
     args: {
-      id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       payload: t.arg({ type: 'JSONObject', description: 'Trigger payload, available as `trigger.payload`.' }),
       triggerStepKey: t.arg.string({ description: 'Trigger step to start at, when the flow has several.' }),
     },
@@ -331,22 +345,22 @@ builder.mutationFields((t) => ({
     type: ExecutionRef,
     description: 'Cancels a run: a waiting run at once, a running one at its next step boundary.',
     authScopes: { trigger: true },
-    errors: { types: [EngineError] },
-    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    errors: { types: [EngineError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
     resolve: (_root, { id }, { services }) => services.engine.cancel(id.id),
   }),
   rerunExecution: t.field({
     type: ExecutionRef,
     description: 'Starts a new run with the same trigger context as an earlier one (linked by `rerunOf`).',
     authScopes: { trigger: true },
-    errors: { types: [EngineError] },
-    args: { id: t.arg.globalID({ required: true, for: ExecutionRef, description: 'Global ID of the run.' }) },
+    errors: { types: [EngineError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
     resolve: (_root, { id }, { services }) => services.engine.rerun(id.id),
   }),
   testStep: t.field({
     type: TestStepResultRef,
     description:
-      'Runs one step with a config and sample pipeline data, saving nothing (real actions do act).',
+      'A dry run of one step: the config is checked against the type’s schema, its templates are rendered against the sample pipeline data, and the step’s logic runs, but nothing is saved and nothing leaves the server. `http`, `webhook_out`, `notification` channels and `command` return what they would have sent (`wouldSend`) instead of sending or connecting; `alert` raises nothing (its id is null); `set_variable` writes are seen only within this test; `cooldown` always passes; `trigger_flow` starts no run; a durable wait is reported, not entered; `sleep` does wait (up to the sleep limit). The test times out after 10 s.',
     authScopes: { write: true },
     args: {
       type: t.arg.string({ required: true, description: 'Step type.' }),
@@ -367,8 +381,8 @@ builder.subscriptionFields((t) => ({
     description: 'Live status changes of runs and steps, optionally of one flow or one run.',
     authScopes: { read: true },
     args: {
-      flowId: t.arg.globalID({ for: FlowRef, description: 'Only events of this flow.' }),
-      executionId: t.arg.globalID({ for: ExecutionRef, description: 'Only events of this run.' }),
+      flowId: t.arg.globalID({ description: 'Only events of this flow.' }),
+      executionId: t.arg.globalID({ description: 'Only events of this run.' }),
     },
     subscribe: (_root, args, { services }) =>
       pipe(

@@ -2,7 +2,7 @@ import { Flow, FlowEdge, FlowStep, FlowVariable } from '../db/entities/index.js'
 import { dataKeys } from '../engine/index.js';
 import { NotFoundError } from '../flows/errors.js';
 import { builder } from './builder.js';
-import { FlowRef } from './flow-types.js';
+import { InputValidationError } from './input-validation.js';
 
 builder.queryFields((t) => ({
   dataKeys: t.stringList({
@@ -10,9 +10,9 @@ builder.queryFields((t) => ({
       'What templates and expressions may reference at one step of a saved flow, for the editor’s autocomplete: ' +
       '`trigger.*`, `system.*`, `vars.*`, `steps.<key>.output.*` of the steps that run before it, and the flat keys they write.',
     authScopes: { read: true },
-    errors: { types: [NotFoundError] },
+    errors: { types: [NotFoundError, InputValidationError] },
     args: {
-      flowId: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       stepKey: t.arg.string({ required: true, description: 'Key of the step being edited.' }),
     },
     resolve: async (_root, { flowId, stepKey }, { em, services }) => {

@@ -7,6 +7,7 @@ import {
   FlowStep,
   RUN_MODES,
 } from '../db/entities/index.js';
+import { presentReferences } from '../flows/references.js';
 import { ActionTemplateRef } from './action-templates.js';
 import { builder } from './builder.js';
 import { StepTypeRef } from './step-types.js';
@@ -137,8 +138,9 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'),
     }),
     config: t.field({
       type: 'JSONObject',
-      description: 'Configuration, valid against the type’s schema.',
-      resolve: (step) => step.config,
+      description:
+        'Configuration, valid against the type’s schema. Fields that refer to a node, flow or tablet hold its global ID (saves also accept the unique name).',
+      resolve: (step, _args, { services }) => presentReferences(services.registry, step.type, step.config),
     }),
     label: t.exposeString('label', { description: 'Label on the canvas.' }),
     position: t.field({
@@ -173,11 +175,14 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'),
     resolvedConfig: t.field({
       type: 'JSONObject',
       description: 'The config that runs: the template’s config with this step’s overrides on top.',
-      resolve: async (step, _args, { em }) => {
+      resolve: async (step, _args, { em, services }) => {
         const template = step.actionTemplate
           ? await em.findOne(FlowActionTemplate, { id: step.actionTemplate.id })
           : null;
-        return { ...(template?.config ?? {}), ...step.config };
+        return presentReferences(services.registry, step.type, {
+          ...(template?.config ?? {}),
+          ...step.config,
+        });
       },
     }),
   }),

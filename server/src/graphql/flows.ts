@@ -4,6 +4,7 @@ import { Flow } from '../db/entities/index.js';
 import { FlowValidationError, NotFoundError } from '../flows/errors.js';
 import type { GraphInput, StepInput } from '../flows/service.js';
 import { builder } from './builder.js';
+import { InputValidationError } from './input-validation.js';
 import { FLOW_WRITE_ERRORS, ValidationIssueRef } from './errors.js';
 import { ErrorStrategyEnum, FlowRef, RunModeEnum } from './flow-types.js';
 
@@ -197,7 +198,7 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One flow by global ID; null when it does not exist.',
     authScopes: { read: true },
-    args: { id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }) },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }) },
     resolve: (_root, { id }, { em }) => em.findOne(Flow, { id: id.id }),
   }),
 }));
@@ -223,7 +224,7 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: FLOW_WRITE_ERRORS },
     args: {
-      id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       input: t.arg({ type: UpdateFlowInput, required: true, description: 'The changes.' }),
     },
     resolve: (_root, { id, input }, { em, services }) => {
@@ -252,8 +253,8 @@ builder.mutationFields((t) => ({
     type: 'ID',
     description: 'Deletes a flow with its steps, edges and runs; returns the deleted flow’s global ID.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }) },
+    errors: { types: [NotFoundError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }) },
     resolve: async (_root, { id }, { em, services }) => {
       await services.flows.delete(em, id.id);
       return encodeGlobalID('Flow', id.id);
@@ -266,7 +267,7 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: FLOW_WRITE_ERRORS },
     args: {
-      flowId: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       expectedVersion: t.arg.int({ required: true, description: 'The version your change is based on.' }),
       steps: t.arg({ type: [StepInputRef], defaultValue: [], description: 'Steps to create or update.' }),
       deleteKeys: t.arg.stringList({ defaultValue: [], description: 'Keys of steps to delete.' }),
@@ -287,7 +288,7 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: FLOW_WRITE_ERRORS },
     args: {
-      flowId: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       positions: t.arg({
         type: [
           builder.inputType('StepPositionInput', {
@@ -312,7 +313,7 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: FLOW_WRITE_ERRORS },
     args: {
-      flowId: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       expectedVersion: t.arg.int({ required: true, description: 'The version your change is based on.' }),
       edges: t.arg({ type: [EdgeInputRef], required: true, description: 'The complete new list of edges.' }),
     },
@@ -323,8 +324,8 @@ builder.mutationFields((t) => ({
     type: FlowValidationResult,
     description: 'Checks a saved flow against the current rules (types, configs, ports, edges, expressions).',
     authScopes: { read: true },
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }) },
+    errors: { types: [NotFoundError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }) },
     resolve: async (_root, { id }, { em, services }) => {
       const issues = (await services.flows.validateSaved(em, id.id)).map((issue) => ({
         stepKey: null,

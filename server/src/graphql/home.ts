@@ -86,7 +86,7 @@ builder.queryFields((t) => ({
       description: 'Nodes of the home, by name.',
       authScopes: { read: true },
       args: {
-        ids: t.arg.globalIDList({ for: GatewayNodeRef, description: 'Only these nodes (global IDs).' }),
+        ids: t.arg.globalIDList({ description: 'Only these nodes (global IDs).' }),
         status: t.arg({ type: NodeStatusEnum, description: 'Only nodes with this status.' }),
         tag: t.arg.string({ description: 'Only nodes carrying this tag.' }),
         tags: t.arg.stringList({ description: 'Only nodes carrying every one of these tags.' }),
@@ -234,7 +234,7 @@ builder.queryFields((t) => ({
     description: 'One node by global ID or by name; null when there is none.',
     authScopes: { read: true },
     args: {
-      id: t.arg.globalID({ for: GatewayNodeRef, description: 'Global ID of the node.' }),
+      id: t.arg.globalID({ description: 'Global ID of the node.' }),
       name: t.arg.string({ description: 'Name of the node.' }),
     },
     resolve: (_root, { id, name }, { em }) => {
@@ -259,7 +259,7 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: NODE_WRITE_ERRORS },
     args: {
-      id: t.arg.globalID({ required: true, for: GatewayNodeRef, description: 'Global ID of the node.' }),
+      id: t.arg.globalID({ required: true, description: 'Global ID of the node.' }),
       input: t.arg({ type: UpdateNodeInput, required: true, description: 'The changes.' }),
     },
     resolve: (_root, { id, input }, { em, services }) => nodes(services.secrets).update(em, id.id, input),
@@ -268,9 +268,9 @@ builder.mutationFields((t) => ({
     type: 'ID',
     description: 'Deletes a node with its telemetry; returns the deleted node’s global ID.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError] },
+    errors: { types: [NotFoundError, InputValidationError] },
     args: {
-      id: t.arg.globalID({ required: true, for: GatewayNodeRef, description: 'Global ID of the node.' }),
+      id: t.arg.globalID({ required: true, description: 'Global ID of the node.' }),
     },
     resolve: async (_root, { id }, { em, services }) => {
       await nodes(services.secrets).delete(em, id.id);

@@ -82,7 +82,8 @@ export const DeviceRef = builder.node(builder.objectRef<DeviceRow>('Device'), {
     lastSeenAt: t.expose('lastSeenAt', {
       type: 'DateTime',
       nullable: true,
-      description: 'Last time the device connected.',
+      description:
+        'Last time the tablet called in: any request or WebSocket connection with its device token (to the minute).',
     }),
   }),
 });
@@ -169,8 +170,8 @@ builder.mutationFields((t) => ({
     type: ApiKeyRef,
     description: 'Revokes an API key at once (admins only); revoking twice keeps the first time.',
     authScopes: { admin: true },
-    errors: { types: [NotFoundError] },
-    args: { id: t.arg.globalID({ required: true, for: ApiKeyRef, description: 'Global ID of the key.' }) },
+    errors: { types: [NotFoundError, InputValidationError] },
+    args: { id: t.arg.globalID({ required: true, description: 'Global ID of the key.' }) },
     resolve: async (_root, { id }, { em }) => {
       const key = await em.findOne(ApiKey, { id: id.id });
       if (!key) throw new NotFoundError('API key', id.id);

@@ -4,7 +4,7 @@ import { NotFoundError } from '../flows/errors.js';
 import { cronPreview } from '../triggers/cron.js';
 import { WEBHOOK_PATH_PREFIX } from '../http/webhook-route.js';
 import { builder } from './builder.js';
-import { FlowRef } from './flow-types.js';
+import { InputValidationError } from './input-validation.js';
 
 const CronPreviewRef = builder.simpleObject('CronPreview', {
   description: 'Whether a cron expression is valid, what it means, and when it would run next.',
@@ -15,7 +15,14 @@ const CronPreviewRef = builder.simpleObject('CronPreview', {
       description: 'In words, e.g. "At 09:00 AM, Monday through Friday"; empty when invalid.',
     }),
     timezone: t.string({ description: 'The IANA time zone the runs are computed in.' }),
-    nextRuns: t.field({ type: ['DateTime'], description: 'The next runs (5 unless asked otherwise).' }),
+    nextRuns: t.field({
+      type: ['DateTime'],
+      description: 'The next runs as UTC instants (5 unless asked otherwise).',
+    }),
+    nextRunsLocal: t.stringList({
+      description:
+        'The same runs as wall-clock time in `timezone`, ISO 8601 with the offset in effect then, e.g. `2026-12-03T09:00:00+01:00`.',
+    }),
   }),
 });
 
@@ -36,7 +43,8 @@ const WebhookUrlRef = builder.simpleObject('WebhookUrl', {
 builder.queryFields((t) => ({
   cronPreview: t.field({
     type: CronPreviewRef,
-    description: 'Checks a cron expression for the schedule trigger and lists its next runs in a time zone.',
+    description:
+      'Checks a cron expression for the schedule trigger and lists its next runs, in UTC (`nextRuns`) and as local time in the time zone (`nextRunsLocal`).',
     authScopes: { read: true },
     args: {
       expression: t.arg.string({ required: true, description: 'Cron expression, 5 or 6 fields.' }),
@@ -63,9 +71,9 @@ builder.mutationFields((t) => ({
     description:
       'Creates the secret URL of a webhook trigger step, or replaces it (token rotation). The old URL keeps working for `graceMinutes`.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError] },
+    errors: { types: [NotFoundError, InputValidationError] },
     args: {
-      flowId: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       stepKey: t.arg.string({ required: true, description: 'Key of a `webhook` trigger step.' }),
       graceMinutes: t.arg.int({
         description: 'Minutes the previous URL stays valid (0–10080, default 0).',

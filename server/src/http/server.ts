@@ -12,7 +12,8 @@ import type { AppServices, GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { bearerFrom, createContext } from './context.js';
 import { resolveToken } from '../auth/service.js';
-import { restPlugin, statusForPayload } from './rest-sofa.js';
+import { maskTypedErrors, restEnvelope, restPlugin, statusForCode } from './rest-sofa.js';
+import { resolveRestNames } from './rest-names.js';
 import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 
 /** The enveloped execute/subscribe travel in rootValue so WebSocket operations get the same plugins as HTTP. */
@@ -34,7 +35,7 @@ export function createYogaServer(
     graphiql: services.config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Kinflow GraphQL' } : false,
     landingPage: false,
     logging: services.config.quiet ? 'error' : 'warn',
-    maskedErrors: { isDev: services.config.graphiql },
+    maskedErrors: { isDev: services.config.graphiql, maskError: maskTypedErrors },
     context: ({ request, connectionParams }) =>
       createContext(orm, services, {
         headers: request?.headers,
@@ -49,6 +50,7 @@ export function createYogaServer(
         maxDirectives: { n: 20 },
       }),
       restPlugin(),
+      restEnvelope(),
     ],
   });
 }
@@ -72,7 +74,7 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
       return;
     }
     if (path.startsWith('/v1/') || path === '/v1') {
-      void handleRest(yoga, req, res);
+      void handleRest(orm, yoga, req, res);
       return;
     }
     if (path === '/graphql' || !serveStatic) {
@@ -128,14 +130,19 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
   return { server, yoga, wsServer };
 }
 
-/** REST goes through Yoga's fetch API so typed errors can be turned into the matching HTTP status. */
+/**
+ * REST goes through Yoga's fetch API so typed errors can be turned into the matching HTTP status.
+ * The body is always the envelope: `{ data }` or `{ error: { code, message, … } }`.
+ */
 async function handleRest(
+  orm: MikroORM,
   yoga: YogaServerInstance<ServerContext, GraphQLContext>,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): Promise<void> {
   try {
-    const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
+    const target = await resolveRestNames(orm, req.url ?? '/');
+    const url = `http://${req.headers.host ?? 'localhost'}${target}`;
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     const request = new Request(url, {
       method: req.method,
@@ -146,18 +153,24 @@ async function handleRest(
     const response = await yoga.fetch(request, { req });
     let body = Buffer.from(await response.arrayBuffer());
     let status = response.status;
-    if (status === 200 && response.headers.get('content-type')?.includes('json')) {
-      const errorStatus = statusForPayload(JSON.parse(body.toString() || 'null'));
-      if (errorStatus) status = errorStatus;
-    }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, key) => (headers[key] = value));
+    if (status === 404 && body.length === 0) {
+      body = Buffer.from(
+        JSON.stringify({
+          error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url?.split('?')[0]}` },
+        }),
+      );
+      headers['content-type'] = 'application/json; charset=utf-8';
+    } else if (status < 300 && response.headers.get('content-type')?.includes('json')) {
+      const parsed = JSON.parse(body.toString() || 'null') as { error?: { code?: unknown } } | null;
+      if (parsed?.error) status = statusForCode(parsed.error.code);
+    }
     headers['content-length'] = String(body.length);
     res.writeHead(status, headers).end(body);
-    body = Buffer.alloc(0);
   } catch (error) {
     res
       .writeHead(500, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ errors: [{ message: (error as Error).message }] }));
+      .end(JSON.stringify({ error: { code: 'INTERNAL', message: (error as Error).message } }));
   }
 }

@@ -90,7 +90,36 @@ describe('webhook_out', () => {
     const skipped = await h.engine.settled((await h.engine.trigger({ flowId })).id);
     expect(skipped.status).toBe('completed');
     expect(skipped.completedSteps).toContain('after_error');
-    expect(skipped.skippedSteps).toEqual(expect.arrayContaining(['post', 'after_ok']));
+    expect(skipped.skippedSteps).toEqual(['after_ok']);
+    const rows = await timeline(h, skipped.id);
+    expect(rows.find((row) => row.key === 'post')).toMatchObject({ status: 'failed', ports: ['error'] });
+  });
+
+  it('under skip with nothing wired to the error port, the run carries on along main', async () => {
+    handler = (_req, res) => res.writeHead(500).end();
+    const flowId = await h.createFlow(
+      'skip without error edge',
+      [
+        { key: 'start', type: 'manual', config: {} },
+        {
+          key: 'post',
+          type: 'webhook_out',
+          onError: 'skip',
+          config: { url: url('/broken'), message: 'x' },
+        } as never,
+        { key: 'after_ok', type: 'log', config: { message: 'carried on' } },
+      ],
+      [
+        ['start', 'post'],
+        ['post', 'after_ok', 'main'],
+      ],
+    );
+    const run = await h.engine.settled((await h.engine.trigger({ flowId })).id);
+    expect(run.status).toBe('completed');
+    expect(run.completedSteps).toEqual(['start', 'after_ok']);
+    expect(run.skippedSteps).toEqual([]);
+    const rows = await timeline(h, run.id);
+    expect(rows.find((row) => row.key === 'post')).toMatchObject({ status: 'failed', ports: ['main'] });
   });
 
   it('sends a custom JSON body with templates for the json format', async () => {

@@ -18,6 +18,7 @@ export default defineStepType({
       nodeId: z.string().optional().describe('Node the alert is about; the trigger node when empty'),
     })
     .strict(),
+  references: [{ path: 'nodeId', entity: 'node' }],
   ports: [MAIN_PORT],
   writes: () => ['alertId', 'level', 'message'],
   run: (context) => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actionServices } from '../actions/services.js';
 import { triggerNodeId } from '../channels/message.js';
 import { SshAuthError, SshConnectionError, SshHostKeyError, SshTimeoutError } from '../ssh/index.js';
-import { defineStepType, MAIN_PORT } from './step-type.js';
+import { defineStepType, MAIN_PORT, SKIP_RULE } from './step-type.js';
 
 /** A failed command run; `code` becomes the run's error code (command_failed, timeout, ssh_host_key …). */
 export class CommandFailedError extends Error {
@@ -51,12 +51,13 @@ export default defineStepType({
         .describe('Fail the step (so its error strategy applies) instead of taking the Failed port'),
     })
     .strict(),
+  references: [{ path: 'nodeId', entity: 'node' }],
   ports: [
     MAIN_PORT,
     {
       name: 'error',
       label: 'Failed',
-      description: 'Non-zero exit (or any failure with the skip strategy)',
+      description: `A non-zero exit (always; unless failOnNonZero). ${SKIP_RULE}`,
     },
   ],
   declaredDurationMs: (config) => config.timeoutSeconds * 1000,

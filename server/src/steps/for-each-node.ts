@@ -6,6 +6,7 @@ import { errorMessage } from '../engine/errors.js';
 import { contextVariables } from '../engine/pipeline-data.js';
 import {
   defineStepType,
+  ERROR_PORT,
   MAIN_PORT,
   type StepContext,
   type StepResult,
@@ -92,7 +93,8 @@ export default defineStepType({
   configSchema,
   // Rendered here, once per node, so {node_name} and {{ node.* }} mean the current node.
   deferredFields: ['action'],
-  ports: [MAIN_PORT, { name: 'error', label: 'Failed', description: 'Taken with the skip strategy' }],
+  references: [{ path: 'selector.ids[]', entity: 'node' }],
+  ports: [MAIN_PORT, ERROR_PORT],
   writes: () => ['results', 'succeeded', 'failed'],
   run: async (context) => {
     const { config } = context;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actionServices } from '../actions/services.js';
 import { targetOf } from '../channels/post.js';
 import { headersSchema } from '../channels/webhook.js';
-import { defineStepType, MAIN_PORT } from './step-type.js';
+import { defineStepType, ERROR_PORT, MAIN_PORT } from './step-type.js';
 
 /** Text bodies beyond this are cut in the output (the timeline stores at most 64 KB per step anyway). */
 const MAX_TEXT_CHARS = 64 * 1024;
@@ -54,7 +54,7 @@ export default defineStepType({
       message: 'GET and HEAD requests cannot have a body',
       path: ['body'],
     }),
-  ports: [MAIN_PORT, { name: 'error', label: 'Failed', description: 'Taken with the skip strategy' }],
+  ports: [MAIN_PORT, ERROR_PORT],
   declaredDurationMs: (config) => config.timeoutSeconds * 1000,
   writes: () => ['status', 'ok', 'headers', 'body'],
   run: async (context) => {

@@ -30,6 +30,7 @@ export default defineStepType({
       message: 'set popupMessageTemplate, voicePromptTemplate or both',
       path: ['popupMessageTemplate'],
     }),
+  references: [{ path: 'deviceId', entity: 'device' }],
   ports: [
     {
       name: 'escalate',

@@ -25,6 +25,7 @@ export default defineStepType({
       message: 'customEvent is required when event is custom',
       path: ['customEvent'],
     }),
+  references: [{ path: 'nodeId', entity: 'node' }],
   ports: [MAIN_PORT],
   // The engine starts here; the trigger payload becomes this step's output (and flat keys).
   run: ({ data }) => ({ output: triggerPayload(data) }),

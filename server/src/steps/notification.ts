@@ -5,7 +5,7 @@ import { composeMessage } from '../channels/message.js';
 import { discoverChannels } from '../channels/registry.js';
 import { errorMessage } from '../engine/errors.js';
 import { alertLevel, templateString } from './shared-schemas.js';
-import { defineStepType, MAIN_PORT } from './step-type.js';
+import { defineStepType, ERROR_PORT, MAIN_PORT, SKIP_RULE } from './step-type.js';
 
 // The config schema is the union of every channel's own schema, so channels must be known first.
 const channels = await discoverChannels();
@@ -43,10 +43,8 @@ export default defineStepType({
       timeoutSeconds: z.number().positive().max(120).default(10).describe('Time limit per outbound channel'),
     })
     .strict(),
-  ports: [
-    MAIN_PORT,
-    { name: 'error', label: 'Failed', description: 'Taken with the skip strategy when every channel failed' },
-  ],
+  references: [{ path: 'nodeId', entity: 'node' }],
+  ports: [MAIN_PORT, { ...ERROR_PORT, description: `Every channel failed. ${SKIP_RULE}` }],
   declaredDurationMs: (config) => config.timeoutSeconds * 1000,
   writes: () => ['notification_dispatched', 'notification_channels'],
   run: async (context) => {

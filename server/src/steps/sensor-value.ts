@@ -29,6 +29,7 @@ export default defineStepType({
         .describe('How long the condition must hold before firing'),
     })
     .strict(),
+  references: [{ path: 'nodeId', entity: 'node' }],
   ports: [MAIN_PORT],
   // The engine starts here; the trigger payload becomes this step's output (and flat keys).
   run: ({ data }) => ({ output: triggerPayload(data) }),

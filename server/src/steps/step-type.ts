@@ -72,6 +72,19 @@ export interface ConfigIssue {
   message: string;
 }
 
+/**
+ * A config field that names another object. At save time the value may be the object's global ID, its
+ * unique name (`byName`), or its database id; it is stored as the database id (the canonical form the
+ * runtime compares with) and shown by the API as the global ID. `path` is dotted, `[]` marks a list.
+ * Values containing a template (`{{ … }}` or `{…}`) are left to run time.
+ */
+export interface StepReference {
+  path: string;
+  entity: 'node' | 'flow' | 'device';
+  /** `name`: the field holds a name and keeps it (trigger_flow.flowName); it must resolve too. */
+  form?: 'id' | 'name';
+}
+
 export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   type: string;
   category: StepCategory;
@@ -101,6 +114,13 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   configVersion?: number;
   /** `migrations[n]` turns a version-n config into version n + 1 (for every n below `configVersion`). */
   migrations?: Record<number, ConfigMigration>;
+  /**
+   * For a trigger whose payload has a fixed shape: its top-level keys, so save-time checks refuse
+   * `trigger.payload.<other>` (suggesting `trigger.payload.<suggest>.<other>`) and dataKeys lists them.
+   */
+  payload?: { keys: string[]; suggest?: string };
+  /** Config fields that refer to nodes, flows or tablets (checked and normalised at save time). */
+  references?: StepReference[];
 }
 
 /**
@@ -117,3 +137,10 @@ export function defineStepType<Schema extends z.ZodType>(
 }
 
 export const MAIN_PORT: StepPort = { name: 'main', label: 'Next' };
+
+/** How `onError: skip` treats a type with an `error` port (the engine's runner implements it). */
+export const SKIP_RULE =
+  'With onError: skip, a failure continues here when an edge leaves this port, otherwise on main; either way the step is recorded as failed, not skipped.';
+
+/** The `error` port of action types that can fail. */
+export const ERROR_PORT: StepPort = { name: 'error', label: 'Failed', description: SKIP_RULE };

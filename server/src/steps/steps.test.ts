@@ -121,10 +121,17 @@ describe('step types', () => {
       step_key: 'raise',
     });
     expect(raised).toEqual(['Door open at Hall']);
-    // An unknown node does not fail the run; the alert is just not linked to a node.
+    // A node that turns out unknown at run time (a saved node id is checked at save) does not fail the
+    // run; the alert is just not linked to a node.
     const { run: other } = await runOne(
-      [{ key: 'raise', type: 'alert', config: { level: 'info', message: 'x', nodeId: 'nope' } }],
-      {},
+      [
+        {
+          key: 'raise',
+          type: 'alert',
+          config: { level: 'info', message: 'x', nodeId: '{{ trigger.node }}' },
+        },
+      ],
+      { node: 'nope' },
       'unknown node',
     );
     expect(outputOf(other, 'raise').nodeId).toBeNull();

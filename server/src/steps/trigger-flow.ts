@@ -27,6 +27,10 @@ export default defineStepType({
     })
     .strict()
     .refine((c) => !!c.flowName || !!c.flowId, { message: 'set flowName or flowId', path: ['flowName'] }),
+  references: [
+    { path: 'flowId', entity: 'flow' },
+    { path: 'flowName', entity: 'flow', form: 'name' },
+  ],
   ports: [MAIN_PORT],
   writes: () => ['flowRun'],
   run: async (context) => {

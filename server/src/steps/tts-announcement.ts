@@ -19,5 +19,6 @@ export default defineStepType({
         .describe('Speaking rate; a little slower than normal is easier to follow'),
     })
     .strict(),
+  references: [{ path: 'deviceId', entity: 'device' }],
   ports: [MAIN_PORT],
 });

@@ -6,7 +6,7 @@ import { slackPayload } from '../channels/slack.js';
 import { teamsPayload } from '../channels/teams.js';
 import { headersSchema, jsonPayload } from '../channels/webhook.js';
 import { alertLevel } from './shared-schemas.js';
-import { defineStepType, MAIN_PORT } from './step-type.js';
+import { defineStepType, ERROR_PORT, MAIN_PORT } from './step-type.js';
 
 const FORMATS = { slack: slackPayload, teams: teamsPayload, json: jsonPayload } as const;
 
@@ -43,7 +43,7 @@ export default defineStepType({
       message: 'a message is required (or, for the JSON format, a body)',
       path: ['message'],
     }),
-  ports: [MAIN_PORT, { name: 'error', label: 'Failed', description: 'Taken with the skip strategy' }],
+  ports: [MAIN_PORT, ERROR_PORT],
   declaredDurationMs: (config) => config.timeoutSeconds * 1000,
   writes: () => ['delivered', 'status'],
   run: async (context) => {

@@ -40,6 +40,24 @@ describe('cronPreview', () => {
     expect(first('Asia/Kolkata')).toBe('2026-07-01T03:30:00.000Z'); // UTC+5:30
   });
 
+  it('lists the runs as local time with the offset in effect, across a DST change', () => {
+    const preview = cronPreview('30 3 * * *', 'Europe/Berlin', 3, new Date('2026-03-27T12:00:00Z'));
+    expect(preview.nextRunsLocal).toEqual([
+      '2026-03-28T03:30:00+01:00',
+      '2026-03-29T03:30:00+02:00',
+      '2026-03-30T03:30:00+02:00',
+    ]);
+    expect(iso(preview.nextRuns)).toEqual([
+      '2026-03-28T02:30:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-30T01:30:00.000Z',
+    ]);
+    const kolkata = cronPreview('0 9 * * *', 'Asia/Kolkata', 1, new Date('2026-07-01T00:00:00Z'));
+    expect(kolkata.nextRunsLocal).toEqual(['2026-07-01T09:00:00+05:30']);
+    const newYork = cronPreview('0 9 * * *', 'America/New_York', 1, new Date('2026-07-01T00:00:00Z'));
+    expect(newYork.nextRunsLocal).toEqual(['2026-07-01T09:00:00-04:00']);
+  });
+
   it('weekday and seconds forms, with their descriptions', () => {
     const weekdays = cronPreview('30 7 * * 1-5', 'UTC', 3, new Date('2026-01-09T08:00:00Z')); // a Friday
     expect(weekdays.description).toBe('At 07:30 AM, Monday through Friday');

@@ -23,6 +23,35 @@ export interface CronPreview {
   timezone: string;
   /** The next `count` runs after `from`; empty when invalid or when the expression never matches. */
   nextRuns: Date[];
+  /** The same runs as wall-clock time in `timezone`, ISO 8601 with the offset (`2026-12-03T09:00:00+01:00`). */
+  nextRunsLocal: string[];
+}
+
+/** ISO 8601 local time in an IANA zone with its offset at that instant, e.g. `2026-03-29T03:30:00+02:00`. */
+export function localIso(date: Date, timezone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  ) as Record<string, string>;
+  const wall = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  // The offset is the wall clock read as UTC minus the instant (whole seconds: the format has no ms).
+  const offsetMinutes = Math.round(
+    (Date.parse(`${wall}Z`) - Math.floor(date.getTime() / 1000) * 1000) / 60_000,
+  );
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${wall}${offset}`;
 }
 
 const MAX_CRON_LENGTH = 200;
@@ -90,14 +119,17 @@ export function cronPreview(
   try {
     const job = schedule(expression, timezone);
     const n = Math.max(1, Math.min(MAX_PREVIEW_RUNS, Math.floor(count)));
+    const nextRuns = nextRunsOf(job, n, from);
     return {
       valid: true,
       description: describeCron(expression),
       timezone,
-      nextRuns: nextRunsOf(job, n, from),
+      nextRuns,
+      nextRunsLocal: nextRuns.map((run) => localIso(run, timezone)),
     };
   } catch (error) {
-    return { valid: false, error: (error as Error).message, description: '', timezone, nextRuns: [] };
+    const message = (error as Error).message;
+    return { valid: false, error: message, description: '', timezone, nextRuns: [], nextRunsLocal: [] };
   }
 }
 

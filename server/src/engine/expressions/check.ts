@@ -77,6 +77,25 @@ function checkPath(node: AstOf<'path'>, scope: ExpressionScope, issues: Expressi
     replacement === undefined ? undefined : segments.map((s, i) => (i === index ? replacement : s)).join('.');
   if (root === 'steps') {
     if (second === undefined) return;
+    if (!scope.stepKeys.includes(second) && scope.unavailableSteps) {
+      const { self, later, elsewhere } = scope.unavailableSteps;
+      const why =
+        second === self
+          ? 'is this step itself: its output exists only after it ran'
+          : later.includes(second)
+            ? 'runs after this step'
+            : elsewhere.includes(second)
+              ? 'is on another branch and does not run before this step'
+              : undefined;
+      if (why) {
+        issues.push({
+          code: 'unknown_step',
+          message: `step "${second}" ${why}, so ${dotted} is not available here`,
+          position: node.pos,
+        });
+        return;
+      }
+    }
     if (!scope.stepKeys.includes(second)) {
       const suggestion = fix(1, closest(second, scope.stepKeys));
       issues.push({
@@ -104,6 +123,28 @@ function checkPath(node: AstOf<'path'>, scope: ExpressionScope, issues: Expressi
     issues.push({
       code: 'unknown_path',
       message: `unknown path "${dotted}"${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+      position: node.pos,
+      ...(suggestion && { suggestion }),
+    });
+    return;
+  }
+  const payload = scope.triggerPayloadKeys;
+  if (
+    root === 'trigger' &&
+    second === 'payload' &&
+    third !== undefined &&
+    payload &&
+    !payload.keys.includes(third)
+  ) {
+    const suggestion =
+      payload.suggest !== undefined
+        ? segments.map((s, i) => (i === 2 ? `${payload.suggest}.${s}` : s)).join('.')
+        : undefined;
+    issues.push({
+      code: 'unknown_path',
+      message: `${dotted} is not in the ${payload.source} payload (it has ${payload.keys.join(', ')})${
+        suggestion ? `; did you mean ${suggestion}?` : ''
+      }`,
       position: node.pos,
       ...(suggestion && { suggestion }),
     });

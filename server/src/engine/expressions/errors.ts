@@ -23,7 +23,17 @@ export interface ExpressionIssue {
 /** What a step may reference: the keys of earlier steps and the top-level keys that always exist. */
 export interface ExpressionScope {
   stepKeys: string[];
+  /**
+   * Steps of the flow that exist but do not run before this one: `later` run after it, `elsewhere` are
+   * on another branch. A reference to one is told so, rather than "unknown step".
+   */
+  unavailableSteps?: { self: string; later: string[]; elsewhere: string[] };
   knownRoots: string[];
+  /**
+   * When every trigger that can start this step has a fixed payload shape (a webhook), its top-level
+   * keys: `trigger.payload.<other>` is refused with a suggestion.
+   */
+  triggerPayloadKeys?: { keys: string[]; source: string; suggest?: string };
   /** When given, `steps.<key>.<field>` must use one of these fields (the engine writes `output`). */
   stepFields?: string[];
 }
