@@ -18,6 +18,7 @@ import { discoverStepTypes } from './steps/registry.js';
 import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
 import { EngineError } from './engine/errors.js';
+import { AccessEvents } from './auth/access.js';
 
 /** A trigger that fires just as its flow is disabled or deleted is not an error worth reporting. */
 function ignoreRaces(error: unknown): undefined {
@@ -97,6 +98,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     registry,
     engine,
     pubsub,
+    access: new AccessEvents(),
     flows,
     actionTemplates: new ActionTemplateService(registry),
     secrets,

@@ -8,6 +8,7 @@ import type {
   TestStepResult,
   TriggerInput,
 } from '../engine/types.js';
+import type { AccessEvents } from '../auth/access.js';
 import type { Actor, Permission } from '../auth/actor.js';
 import type { KinflowConfig } from '../config/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -32,6 +33,8 @@ export type AppPubSub = PubSub<{ execution: [PipelineExecutionEvent]; alert: [Al
 export interface AppServices {
   engine: EngineApi;
   pubsub: AppPubSub;
+  /** "Access revoked" events (logout, revoked keys): open streams of that credential end. */
+  access: AccessEvents;
   config: KinflowConfig;
   registry: StepTypeRegistry;
   flows: FlowService;
@@ -51,5 +54,9 @@ export interface GraphQLContext {
   permissions: Set<Permission>;
   /** The bearer token the operation came with (logout revokes it). */
   token: string | null;
+  /** When the session behind `token` expires (null for keys and device tokens). */
+  tokenExpiresAt: Date | null;
+  /** The caller's network address (login throttling); null when unknown. */
+  clientAddress: string | null;
   services: AppServices;
 }

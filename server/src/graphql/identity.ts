@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as auth from '../auth/service.js';
+import { hashToken } from '../auth/tokens.js';
 import { API_KEY_SCOPES, ApiKey, Device, User, USER_ROLES } from '../db/entities/index.js';
 import type { ApiKey as ApiKeyRow, Device as DeviceRow, User as UserRow } from '../db/entities/index.js';
 import { builder } from './builder.js';
@@ -171,11 +172,12 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     errors: { types: [NotFoundError] },
     args: { id: t.arg.globalID({ required: true, for: ApiKeyRef, description: 'Global ID of the key.' }) },
-    resolve: async (_root, { id }, { em }) => {
+    resolve: async (_root, { id }, { em, services }) => {
       const key = await em.findOne(ApiKey, { id: id.id });
       if (!key) throw new NotFoundError('API key', id.id);
       key.revokedAt ??= new Date();
       await em.flush();
+      services.access.publish({ kind: 'apiKey', id: key.id });
       return key;
     },
   }),
@@ -204,8 +206,11 @@ builder.mutationFields((t) => ({
   logout: t.boolean({
     description: 'Ends the current session (the bearer token stops working).',
     authScopes: { authenticated: true },
-    resolve: async (_root, _args, { em, token, actor }) => {
-      if (actor?.kind === 'user' && token) await auth.logout(em, token);
+    resolve: async (_root, _args, { em, token, actor, services }) => {
+      if (actor?.kind === 'user' && token) {
+        await auth.logout(em, token);
+        services.access.publish({ kind: 'session', tokenHash: hashToken(token) });
+      }
       return true;
     },
   }),
