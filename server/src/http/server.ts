@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { Readable } from 'node:stream';
 import fs from 'node:fs';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { MikroORM } from '@mikro-orm/better-sqlite';
