@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { bootstrapIdentity } from './auth/bootstrap.js';
 import { loadConfig, type KinflowConfig } from './config/index.js';
+import { prepareDataFiles } from './config/data-files.js';
 import { openDatabase } from './db/orm.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { rawDatabase } from './engine/sqlite.js';
@@ -19,6 +20,7 @@ import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
 import { EngineError } from './engine/errors.js';
 import { AccessEvents } from './auth/access.js';
+import { LoginThrottle } from './auth/login-throttle.js';
 
 /** A trigger that fires just as its flow is disabled or deleted is not an error worth reporting. */
 function ignoreRaces(error: unknown): undefined {
@@ -54,6 +56,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     ...(options.demo !== undefined && { demo: options.demo }),
     ...(options.quiet !== undefined && { quiet: options.quiet }),
   });
+  prepareDataFiles(config.dataDir, config.sqlitePath);
   const orm = await openDatabase(config.sqlitePath);
   // Checkpoints run in a worker so no request pays for copying the WAL into the database file.
   const checkpointer =
@@ -99,6 +102,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     engine,
     pubsub,
     access: new AccessEvents(),
+    loginThrottle: new LoginThrottle(),
     flows,
     actionTemplates: new ActionTemplateService(registry),
     secrets,

@@ -9,6 +9,7 @@ import type {
   TriggerInput,
 } from '../engine/types.js';
 import type { AccessEvents } from '../auth/access.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Actor, Permission } from '../auth/actor.js';
 import type { KinflowConfig } from '../config/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -35,6 +36,8 @@ export interface AppServices {
   pubsub: AppPubSub;
   /** "Access revoked" events (logout, revoked keys): open streams of that credential end. */
   access: AccessEvents;
+  /** Counts failed sign-ins per account and address. */
+  loginThrottle: LoginThrottle;
   config: KinflowConfig;
   registry: StepTypeRegistry;
   flows: FlowService;
@@ -58,5 +61,7 @@ export interface GraphQLContext {
   tokenExpiresAt: Date | null;
   /** The caller's network address (login throttling); null when unknown. */
   clientAddress: string | null;
+  /** Objects this operation's mutations returned: readable by whoever was allowed to mutate. */
+  ownResults: WeakSet<object>;
   services: AppServices;
 }

@@ -1,3 +1,4 @@
+import { ownResult } from './own-results.js';
 import { encodeGlobalID, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { Flow } from '../db/entities/index.js';
@@ -210,11 +211,15 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: FLOW_WRITE_ERRORS },
     args: { input: t.arg({ type: CreateFlowInput, required: true, description: 'The new flow.' }) },
-    resolve: (_root, { input }, { em, services }) => {
+    resolve: (_root, { input }, context) => {
+      const { em, services } = context;
       const { steps, edges, ...settings } = input;
       const graph: GraphInput | undefined =
         steps || edges ? { steps: (steps ?? []).map(toStepInput), edges: toEdges(edges) } : undefined;
-      return services.flows.create(em, { ...nonNull(settings), name: settings.name }, graph);
+      return ownResult(
+        context,
+        services.flows.create(em, { ...nonNull(settings), name: settings.name }, graph),
+      );
     },
   }),
   updateFlow: t.field({
@@ -226,7 +231,8 @@ builder.mutationFields((t) => ({
       id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
       input: t.arg({ type: UpdateFlowInput, required: true, description: 'The changes.' }),
     },
-    resolve: (_root, { id, input }, { em, services }) => {
+    resolve: (_root, { id, input }, context) => {
+      const { em, services } = context;
       const { steps, edges, expectedVersion, ...settings } = input;
       if ((steps || edges) && (expectedVersion === null || expectedVersion === undefined)) {
         throw new FlowValidationError([
@@ -245,7 +251,7 @@ builder.mutationFields((t) => ({
               expectedVersion: expectedVersion!,
             }
           : undefined;
-      return services.flows.update(em, id.id, nonNull(settings), graph);
+      return ownResult(context, services.flows.update(em, id.id, nonNull(settings), graph));
     },
   }),
   deleteFlow: t.field({
@@ -271,13 +277,16 @@ builder.mutationFields((t) => ({
       steps: t.arg({ type: [StepInputRef], defaultValue: [], description: 'Steps to create or update.' }),
       deleteKeys: t.arg.stringList({ defaultValue: [], description: 'Keys of steps to delete.' }),
     },
-    resolve: (_root, args, { em, services }) =>
-      services.flows.saveSteps(
-        em,
-        args.flowId.id,
-        args.expectedVersion,
-        (args.steps ?? []).map(toStepInput),
-        args.deleteKeys ?? [],
+    resolve: (_root, args, context) =>
+      ownResult(
+        context,
+        context.services.flows.saveSteps(
+          context.em,
+          args.flowId.id,
+          args.expectedVersion,
+          (args.steps ?? []).map(toStepInput),
+          args.deleteKeys ?? [],
+        ),
       ),
   }),
   saveStepPositions: t.field({
@@ -303,8 +312,8 @@ builder.mutationFields((t) => ({
         description: 'Positions by step key.',
       }),
     },
-    resolve: (_root, args, { em, services }) =>
-      services.flows.savePositions(em, args.flowId.id, args.positions),
+    resolve: (_root, args, context) =>
+      ownResult(context, context.services.flows.savePositions(context.em, args.flowId.id, args.positions)),
   }),
   replaceFlowEdges: t.field({
     type: FlowRef,
@@ -316,8 +325,16 @@ builder.mutationFields((t) => ({
       expectedVersion: t.arg.int({ required: true, description: 'The version your change is based on.' }),
       edges: t.arg({ type: [EdgeInputRef], required: true, description: 'The complete new list of edges.' }),
     },
-    resolve: (_root, args, { em, services }) =>
-      services.flows.replaceEdges(em, args.flowId.id, args.expectedVersion, toEdges(args.edges)),
+    resolve: (_root, args, context) =>
+      ownResult(
+        context,
+        context.services.flows.replaceEdges(
+          context.em,
+          args.flowId.id,
+          args.expectedVersion,
+          toEdges(args.edges),
+        ),
+      ),
   }),
   validateFlow: t.field({
     type: FlowValidationResult,

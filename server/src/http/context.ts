@@ -47,6 +47,7 @@ export async function createContext(
     token,
     tokenExpiresAt: access?.expiresAt ?? null,
     clientAddress: source.clientAddress ?? null,
+    ownResults: new WeakSet(),
     services,
   };
 }

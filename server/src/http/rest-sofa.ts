@@ -8,6 +8,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   FLOW_INVALID: 422,
   INVALID_INPUT: 422,
   INVALID_CREDENTIALS: 401,
+  TOO_MANY_ATTEMPTS: 429,
 };
 
 /**
