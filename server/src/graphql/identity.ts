@@ -284,6 +284,13 @@ builder.mutationFields((t) => ({
         validate: z.string().min(8).max(1024),
       }),
     },
-    resolve: (_root, args, { em }) => auth.createUser(em, args),
+    resolve: async (_root, args, { em }) => {
+      // Checked before hashing, so a duplicate neither costs a hash nor reaches the database as one.
+      if (await em.findOne(User, { email: args.email.trim().toLowerCase() }))
+        throw new InputValidationError([
+          { path: ['email'], message: 'an account with this email already exists' },
+        ]);
+      return auth.createUser(em, args);
+    },
   }),
 }));

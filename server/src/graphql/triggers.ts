@@ -1,3 +1,4 @@
+import { InputValidationError } from './input-validation.js';
 import { z } from 'zod';
 import { FlowStep } from '../db/entities/index.js';
 import { NotFoundError } from '../flows/errors.js';
@@ -63,7 +64,7 @@ builder.mutationFields((t) => ({
     description:
       'Creates the secret URL of a webhook trigger step, or replaces it (token rotation). The old URL keeps working for `graceMinutes`.',
     authScopes: { write: true },
-    errors: { types: [NotFoundError] },
+    errors: { types: [NotFoundError, InputValidationError] },
     args: {
       flowId: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
       stepKey: t.arg.string({ required: true, description: 'Key of a `webhook` trigger step.' }),

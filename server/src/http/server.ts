@@ -17,6 +17,7 @@ import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 import { ACCESS_ENDED_CLOSE_CODE, accessGuardPlugin } from './access-guard.js';
 import { BODY_LIMITS, declaredLength, limitedBody, refuseBody, refuseTooLarge } from './body-limits.js';
 import { introspectionPlugin } from './introspection.js';
+import { inputHygienePlugin } from './input-hygiene.js';
 import { applySecurityHeaders, originAllowed } from './security-headers.js';
 
 /** The enveloped execute/subscribe travel in rootValue so WebSocket operations get the same plugins as HTTP. */
@@ -68,6 +69,7 @@ export function createYogaServer(
     plugins: [
       accessGuardPlugin(services.access),
       introspectionPlugin(services.config.introspection),
+      inputHygienePlugin(),
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         costLimit: { maxCost: 10000 },
