@@ -1,3 +1,4 @@
+import { boundedJson, FLOW_LIMITS } from './input-limits.js';
 import { ownResult, readableWith } from './own-results.js';
 import {
   encodeGlobalID,
@@ -317,7 +318,11 @@ builder.mutationFields((t) => ({
     errors: { types: [EngineError] },
     args: {
       id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
-      payload: t.arg({ type: 'JSONObject', description: 'Trigger payload, available as `trigger.payload`.' }),
+      payload: t.arg({
+        type: 'JSONObject',
+        description: 'Trigger payload, available as `trigger.payload` (at most 256 KiB, 20 levels deep).',
+        validate: boundedJson(FLOW_LIMITS.payloadBytes),
+      }),
       triggerStepKey: t.arg.string({ description: 'Trigger step to start at, when the flow has several.' }),
     },
     resolve: (_root, args, context) =>
