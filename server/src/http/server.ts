@@ -17,6 +17,7 @@ import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 import { ACCESS_ENDED_CLOSE_CODE, accessGuardPlugin } from './access-guard.js';
 import { BODY_LIMITS, declaredLength, limitedBody, refuseBody, refuseTooLarge } from './body-limits.js';
 import { introspectionPlugin } from './introspection.js';
+import { createLogger } from './logging.js';
 import { inputHygienePlugin } from './input-hygiene.js';
 import { applySecurityHeaders, originAllowed } from './security-headers.js';
 
@@ -45,7 +46,7 @@ export function createYogaServer(
     graphqlEndpoint: '/graphql',
     graphiql: services.config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Kinflow GraphQL' } : false,
     landingPage: false,
-    logging: services.config.quiet ? 'error' : 'warn',
+    logging: createLogger({ development: services.config.development, quiet: services.config.quiet }),
     maskedErrors: { isDev: services.config.development },
     // Closed to foreign origins unless KINFLOW_CORS_ORIGINS lists them; same-origin needs no CORS.
     cors: (request) => {
