@@ -37,7 +37,8 @@ export function boundedJson(maxBytes: number, maxDepth: number = FLOW_LIMITS.jso
       return;
     }
     const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
-    if (bytes > maxBytes) ctx.addIssue({ code: 'custom', message: `larger than ${maxBytes} bytes (${bytes})` });
+    if (bytes > maxBytes)
+      ctx.addIssue({ code: 'custom', message: `larger than ${maxBytes} bytes (${bytes})` });
   });
 }
 
