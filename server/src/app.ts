@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { bootstrapIdentity } from './auth/bootstrap.js';
 import { loadConfig, type KinflowConfig } from './config/index.js';
 import { lockDataFolder } from './db/data-lock.js';
+import { prepareDataFiles } from './config/data-files.js';
 import { openDatabase } from './db/orm.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { rawDatabase } from './engine/sqlite.js';
@@ -22,6 +23,8 @@ import { discoverStepTypes } from './steps/registry.js';
 import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
 import { EngineError } from './engine/errors.js';
+import { AccessEvents } from './auth/access.js';
+import { LoginThrottle } from './auth/login-throttle.js';
 
 /** A trigger that fires just as its flow is disabled or deleted is not an error worth reporting. */
 function ignoreRaces(error: unknown): undefined {
@@ -58,6 +61,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     ...(options.quiet !== undefined && { quiet: options.quiet }),
   });
   // Before the database is even opened: a second server must not resume the first one's runs.
+  prepareDataFiles(config.dataDir, config.sqlitePath);
   const lock = config.sqlitePath === ':memory:' ? undefined : lockDataFolder(config.sqlitePath);
   const orm = await openDatabase(config.sqlitePath).catch((error: unknown) => {
     lock?.release();
@@ -110,6 +114,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     registry,
     engine,
     pubsub,
+    access: new AccessEvents(),
+    loginThrottle: new LoginThrottle(),
     flows,
     actionTemplates,
     bundles: new BundleService({ registry, flows, actionTemplates }),

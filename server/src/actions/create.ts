@@ -1,7 +1,13 @@
 import { GatewayNode, openSshSecret, type SshSecret } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import { safeFetch, type OutboundPolicy, type SafeFetchOptions } from '../net/index.js';
-import { runSshCommand } from '../ssh/index.js';
+import {
+  OutboundBlockedError,
+  safeFetch,
+  vetOutboundUrl,
+  type OutboundPolicy,
+  type SafeFetchOptions,
+} from '../net/index.js';
+import { runSshCommand, SshConnectionError, SshUnreachableError } from '../ssh/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 import type { ActionNode, ActionServices, NodeSelector } from './services.js';
 
@@ -61,8 +67,19 @@ export function createActionServices(options: ActionServicesOptions): ActionServ
         }
         const secret: SshSecret = openSshSecret(secrets, node.sshSecretEncrypted);
         const port = node.sshPort ?? 22;
+        const target = `node "${node.name}"`;
+        // SSH hosts follow the same outbound rules as HTTP; the connection uses the address judged.
+        let address: string;
+        try {
+          const host = node.sshHost.includes(':') ? `[${node.sshHost}]` : node.sshHost;
+          const vetted = await vetOutboundUrl(`http://${host}:${port}/`, { policy: config.outbound, signal });
+          address = vetted.addresses[0]!.address;
+        } catch (error) {
+          if (error instanceof OutboundBlockedError) throw new SshUnreachableError(target);
+          throw error;
+        }
         const result = await runSshCommand({
-          host: node.sshHost,
+          host: address,
           port,
           username: node.sshUser,
           ...secret,
@@ -73,6 +90,10 @@ export function createActionServices(options: ActionServicesOptions): ActionServ
             fingerprint: node.sshHostKeyFingerprint,
             trustOnFirstUse: node.sshTrustOnFirstUse,
           },
+        }).catch((error: unknown) => {
+          // Refused, reset or unroutable all read the same as "not allowed".
+          if (error instanceof SshConnectionError) throw new SshUnreachableError(target, { cause: error });
+          throw error;
         });
         if (result.learnedHostKey) {
           // Only when still unset: two first connections racing must not overwrite each other's key.

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/better-sqlite';
 import { ApiKey, AuthSession, Device, User, type ApiKeyScope, type UserRole } from '../db/entities/index.js';
+import type { Access } from './access.js';
 import type { Actor } from './actor.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { displayPrefix, generateToken, hashToken, tokenKind } from './tokens.js';
@@ -32,24 +33,33 @@ export async function logout(em: EntityManager, token: string): Promise<void> {
 
 /** Resolves a bearer token of any kind to the actor it stands for, or null. */
 export async function resolveToken(em: EntityManager, token: string): Promise<Actor | null> {
+  return (await resolveAccess(em, token))?.actor ?? null;
+}
+
+/** Like resolveToken, with what an open stream needs to end when access ends (the session expiry). */
+export async function resolveAccess(em: EntityManager, token: string): Promise<Access | null> {
   const kind = tokenKind(token);
   const tokenHash = hashToken(token);
   if (kind === 'session') {
     const session = await em.findOne(AuthSession, { tokenHash }, { populate: ['user'] });
     if (!session || session.expiresAt.getTime() < Date.now() || session.user.disabled) return null;
     const { id, email, name, role } = session.user;
-    return { kind: 'user', id, email, name, role };
+    return { actor: { kind: 'user', id, email, name, role }, token, expiresAt: session.expiresAt };
   }
   if (kind === 'apiKey') {
     const key = await em.findOne(ApiKey, { tokenHash, revokedAt: null });
     if (!key) return null;
-    return { kind: 'apiKey', id: key.id, name: key.name, scopes: key.scopes };
+    return {
+      actor: { kind: 'apiKey', id: key.id, name: key.name, scopes: key.scopes },
+      token,
+      expiresAt: null,
+    };
   }
   if (kind === 'device') {
     const device = await em.findOne(Device, { tokenHash });
     if (!device) return null;
     await touchDevice(em, device);
-    return { kind: 'device', id: device.id, name: device.name };
+    return { actor: { kind: 'device', id: device.id, name: device.name }, token, expiresAt: null };
   }
   return null;
 }

@@ -36,6 +36,15 @@ export interface KinflowConfig {
    * Off by default: a typo in a sensor's config would otherwise invent nodes.
    */
   telemetryAutoRegister: boolean;
+  /** Browser origins allowed to call the API and open WebSockets besides our own (KINFLOW_CORS_ORIGINS). */
+  corsOrigins: string[];
+  /**
+   * Who may run introspection queries (KINFLOW_INTROSPECTION): `all`, `authenticated` (default in
+   * production) or `off`.
+   */
+  introspection: 'all' | 'authenticated' | 'off';
+  /** Development mode (NODE_ENV is not production): error details and stack traces are shown. */
+  development: boolean;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +98,33 @@ function parseTopicPrefix(raw: string | undefined): string {
   return raw;
 }
 
+function parseOrigins(raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      let url: URL;
+      try {
+        url = new URL(entry);
+      } catch {
+        throw new ConfigError(
+          `KINFLOW_CORS_ORIGINS: "${entry}" is not an origin like https://app.example.org`,
+        );
+      }
+      if (url.origin === 'null' || url.pathname !== '/' || url.search || url.hash)
+        throw new ConfigError(`KINFLOW_CORS_ORIGINS: "${entry}" must be scheme://host[:port] only`);
+      return url.origin;
+    });
+}
+
+function parseIntrospection(raw: string | undefined, production: boolean): KinflowConfig['introspection'] {
+  if (raw === undefined || raw === '') return production ? 'authenticated' : 'all';
+  if (raw === 'all' || raw === 'authenticated' || raw === 'off') return raw;
+  throw new ConfigError(`KINFLOW_INTROSPECTION must be all, authenticated or off, got "${raw}"`);
+}
+
 const truthy = (value: string | undefined): boolean => value === '1' || value === 'true' || value === 'yes';
 
 export function loadConfig(
@@ -117,6 +153,9 @@ export function loadConfig(
     schedulerTickMs:
       parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,
     telemetryAutoRegister: truthy(env.KINFLOW_TELEMETRY_AUTO_REGISTER),
+    corsOrigins: parseOrigins(env.KINFLOW_CORS_ORIGINS),
+    introspection: parseIntrospection(env.KINFLOW_INTROSPECTION, env.NODE_ENV === 'production'),
+    development: env.NODE_ENV !== 'production',
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

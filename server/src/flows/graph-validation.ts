@@ -150,30 +150,36 @@ export function validateGraph(
   return { issues, configs };
 }
 
-/** Depth-first search with colours; returns the keys along the first cycle found. */
+/**
+ * Depth-first search with colours; returns the keys along the first cycle found. Iterative, with an
+ * explicit stack, so a long chain of steps cannot overflow the call stack.
+ */
 function findCycle(keys: string[], edges: DraftEdge[]): string[] | null {
   const next = new Map<string, string[]>(keys.map((key) => [key, []]));
   for (const edge of edges) next.get(edge.source)?.push(edge.target);
   const state = new Map<string, 'open' | 'done'>();
-  const path: string[] = [];
-  const visit = (key: string): string[] | null => {
-    state.set(key, 'open');
-    path.push(key);
-    for (const target of next.get(key) ?? []) {
-      if (state.get(target) === 'open') return [...path.slice(path.indexOf(target)), target];
-      if (!state.has(target)) {
-        const found = visit(target);
-        if (found) return found;
+  for (const root of keys) {
+    if (state.has(root)) continue;
+    // Each frame: a step on the current path and the index of its next outgoing edge to follow.
+    const path: Array<{ key: string; edge: number }> = [{ key: root, edge: 0 }];
+    state.set(root, 'open');
+    while (path.length) {
+      const frame = path[path.length - 1]!;
+      const targets = next.get(frame.key) ?? [];
+      if (frame.edge >= targets.length) {
+        state.set(frame.key, 'done');
+        path.pop();
+        continue;
       }
-    }
-    path.pop();
-    state.set(key, 'done');
-    return null;
-  };
-  for (const key of keys) {
-    if (!state.has(key)) {
-      const found = visit(key);
-      if (found) return found;
+      const target = targets[frame.edge++]!;
+      if (state.get(target) === 'open') {
+        const keysOnPath = path.map((entry) => entry.key);
+        return [...keysOnPath.slice(keysOnPath.indexOf(target)), target];
+      }
+      if (!state.has(target)) {
+        state.set(target, 'open');
+        path.push({ key: target, edge: 0 });
+      }
     }
   }
   return null;

@@ -69,6 +69,7 @@ export const AlertRef = builder.node(builder.objectRef<FlowAlert>('Alert'), {
       type: UserRef,
       nullable: true,
       description: 'Who acknowledged it.',
+      grantScopes: ['signedIn'],
       resolve: (alert, _args, { em }) =>
         alert.acknowledgedBy ? em.findOne(User, { id: alert.acknowledgedBy.id }) : null,
     }),

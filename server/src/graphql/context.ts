@@ -8,6 +8,8 @@ import type {
   TestStepResult,
   TriggerInput,
 } from '../engine/types.js';
+import type { AccessEvents } from '../auth/access.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Actor, Permission } from '../auth/actor.js';
 import type { KinflowConfig } from '../config/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -35,6 +37,10 @@ export type AppPubSub = PubSub<{ execution: [PipelineExecutionEvent]; alert: [Al
 export interface AppServices {
   engine: EngineApi;
   pubsub: AppPubSub;
+  /** "Access revoked" events (logout, revoked keys): open streams of that credential end. */
+  access: AccessEvents;
+  /** Counts failed sign-ins per account and address. */
+  loginThrottle: LoginThrottle;
   config: KinflowConfig;
   registry: StepTypeRegistry;
   flows: FlowService;
@@ -60,5 +66,11 @@ export interface GraphQLContext {
   permissions: Set<Permission>;
   /** The bearer token the operation came with (logout revokes it). */
   token: string | null;
+  /** When the session behind `token` expires (null for keys and device tokens). */
+  tokenExpiresAt: Date | null;
+  /** The caller's network address (login throttling); null when unknown. */
+  clientAddress: string | null;
+  /** Objects this operation's mutations returned: readable by whoever was allowed to mutate. */
+  ownResults: WeakSet<object>;
   services: AppServices;
 }

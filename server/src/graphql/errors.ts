@@ -16,6 +16,14 @@ export class InvalidCredentialsError extends Error {
   }
 }
 
+/** Too many wrong passwords for this account or from this address; the password was not checked. */
+export class LoginThrottledError extends Error {
+  override name = 'LoginThrottledError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many failed sign-ins; try again in ${retryAfterSeconds} s`);
+  }
+}
+
 /** Stable machine-readable codes of the typed errors (REST maps them to HTTP statuses). */
 export const ERROR_CODES: Record<string, string> = {
   FlowValidationError: 'FLOW_INVALID',
@@ -24,6 +32,7 @@ export const ERROR_CODES: Record<string, string> = {
   NameTakenError: 'NAME_TAKEN',
   InputValidationError: 'INVALID_INPUT',
   InvalidCredentialsError: 'INVALID_CREDENTIALS',
+  LoginThrottledError: 'TOO_MANY_ATTEMPTS',
   TemplateInUseError: 'TEMPLATE_IN_USE',
 };
 
@@ -129,6 +138,15 @@ builder.objectType(InvalidCredentialsError, {
   name: 'InvalidCredentialsError',
   description: 'The email or password is wrong.',
   interfaces: [ErrorInterface],
+});
+
+builder.objectType(LoginThrottledError, {
+  name: 'LoginThrottledError',
+  description: 'Too many failed sign-ins for this account or from this address; wait and try again.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Seconds until the next try.' }),
+  }),
 });
 
 const InputIssueRef = builder.simpleObject('InputIssue', {

@@ -1,3 +1,5 @@
+import { boundedJson, FLOW_LIMITS } from './input-limits.js';
+import { ownResult, readableWith } from './own-results.js';
 import {
   encodeGlobalID,
   resolveCursorConnection,
@@ -114,7 +116,7 @@ export const ExecutionRef = builder.objectRef<ExecutionRecord>('FlowExecution');
 builder.node(ExecutionRef, {
   description: 'A run of a flow, with its status, pipeline data and step-by-step timeline.',
   id: { resolve: (run) => run.id },
-  authScopes: { read: true },
+  authScopes: readableWith({ read: true }),
   loadMany: async (ids, { em }) =>
     (await em.find(FlowExecution, { id: { $in: ids as string[] } }, { exclude: ['snapshot'] })).map(toRecord),
   fields: (t) => ({
@@ -330,16 +332,23 @@ builder.mutationFields((t) => ({
     errors: { types: [EngineError, InputValidationError] },
     args: {
       id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
-      payload: t.arg({ type: 'JSONObject', description: 'Trigger payload, available as `trigger.payload`.' }),
+      payload: t.arg({
+        type: 'JSONObject',
+        description: 'Trigger payload, available as `trigger.payload` (at most 256 KiB, 20 levels deep).',
+        validate: boundedJson(FLOW_LIMITS.payloadBytes),
+      }),
       triggerStepKey: t.arg.string({ description: 'Trigger step to start at, when the flow has several.' }),
     },
-    resolve: (_root, args, { services }) =>
-      services.engine.trigger({
-        flowId: args.id.id,
-        payload: args.payload ?? {},
-        triggerType: 'manual',
-        ...(args.triggerStepKey && { triggerStepKey: args.triggerStepKey }),
-      }),
+    resolve: (_root, args, context) =>
+      ownResult(
+        context,
+        context.services.engine.trigger({
+          flowId: args.id.id,
+          payload: args.payload ?? {},
+          triggerType: 'manual',
+          ...(args.triggerStepKey && { triggerStepKey: args.triggerStepKey }),
+        }),
+      ),
   }),
   cancelExecution: t.field({
     type: ExecutionRef,
@@ -347,7 +356,7 @@ builder.mutationFields((t) => ({
     authScopes: { trigger: true },
     errors: { types: [EngineError, InputValidationError] },
     args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
-    resolve: (_root, { id }, { services }) => services.engine.cancel(id.id),
+    resolve: (_root, { id }, context) => ownResult(context, context.services.engine.cancel(id.id)),
   }),
   rerunExecution: t.field({
     type: ExecutionRef,
@@ -355,7 +364,7 @@ builder.mutationFields((t) => ({
     authScopes: { trigger: true },
     errors: { types: [EngineError, InputValidationError] },
     args: { id: t.arg.globalID({ required: true, description: 'Global ID of the run.' }) },
-    resolve: (_root, { id }, { services }) => services.engine.rerun(id.id),
+    resolve: (_root, { id }, context) => ownResult(context, context.services.engine.rerun(id.id)),
   }),
   testStep: t.field({
     type: TestStepResultRef,

@@ -1,3 +1,4 @@
+import { readableWith } from './own-results.js';
 import { raw } from '@mikro-orm/core';
 import {
   ERROR_STRATEGIES,
@@ -55,7 +56,7 @@ const PositionRef = builder.simpleObject('CanvasPosition', {
 export const FlowRef = builder.node(builder.objectRef<Flow>('Flow'), {
   description: 'A flow: a trigger leading through conditions to actions, drawn on the canvas.',
   id: { resolve: (flow) => flow.id },
-  authScopes: { read: true },
+  authScopes: readableWith({ read: true }),
   loadMany: (ids, context) => context.em.find(Flow, { id: { $in: ids as string[] } }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Unique name; `trigger_flow` can refer to it.' }),

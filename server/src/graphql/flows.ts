@@ -1,3 +1,5 @@
+import { boundedJson, boundedList, FLOW_LIMITS } from './input-limits.js';
+import { ownResult } from './own-results.js';
 import { encodeGlobalID, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { Flow } from '../db/entities/index.js';
@@ -21,13 +23,21 @@ const StepInputRef = builder.inputType('FlowStepInput', {
     'A step to create or update. Steps are matched by `key`; pass `id` to rename an existing step.',
   fields: (t) => ({
     id: t.globalID({ description: 'Global ID of an existing step, when changing its key.' }),
-    key: t.string({ required: true, description: 'Stable key: a letter or _, then letters, digits or _.' }),
+    key: t.string({
+      required: true,
+      description: 'Stable key: a letter or _, then letters, digits or _ (at most 64).',
+      validate: z.string().max(FLOW_LIMITS.keyLength),
+    }),
     type: t.string({ required: true, description: 'Step type, see `stepTypes`.' }),
     config: t.field({
       type: 'JSONObject',
-      description: 'Configuration; validated against the type’s schema. Defaults apply.',
+      description: 'Configuration; validated against the type’s schema. Defaults apply (at most 64 KiB).',
+      validate: boundedJson(FLOW_LIMITS.configBytes),
     }),
-    label: t.string({ description: 'Label on the canvas.' }),
+    label: t.string({
+      description: 'Label on the canvas (at most 200 characters).',
+      validate: z.string().max(FLOW_LIMITS.labelLength),
+    }),
     position: t.field({ type: PositionInput, description: 'Canvas position.' }),
     enabled: t.boolean({ description: 'Defaults to true.' }),
     onError: t.field({ type: ErrorStrategyEnum, description: 'Defaults to STOP.' }),
@@ -84,8 +94,16 @@ const CreateFlowInput = builder.inputType('CreateFlowInput', {
       description: 'Cap on simultaneous runs (1–1,000).',
       validate: z.number().int().min(1).max(1000),
     }),
-    steps: t.field({ type: [StepInputRef], description: 'Steps of the new flow.' }),
-    edges: t.field({ type: [EdgeInputRef], description: 'Edges between those steps.' }),
+    steps: t.field({
+      type: [StepInputRef],
+      description: 'Steps of the new flow (at most 500).',
+      validate: boundedList(FLOW_LIMITS.stepsPerFlow, 'steps'),
+    }),
+    edges: t.field({
+      type: [EdgeInputRef],
+      description: 'Edges between those steps (at most 2,000).',
+      validate: boundedList(FLOW_LIMITS.edgesPerFlow, 'edges'),
+    }),
   }),
 });
 
@@ -111,8 +129,16 @@ const UpdateFlowInput = builder.inputType('UpdateFlowInput', {
       validate: z.number().int().min(1).max(1000),
     }),
     expectedVersion: t.int({ description: 'The version your graph change is based on.' }),
-    steps: t.field({ type: [StepInputRef], description: 'The complete new list of steps.' }),
-    edges: t.field({ type: [EdgeInputRef], description: 'The complete new list of edges.' }),
+    steps: t.field({
+      type: [StepInputRef],
+      description: 'The complete new list of steps (at most 500).',
+      validate: boundedList(FLOW_LIMITS.stepsPerFlow, 'steps'),
+    }),
+    edges: t.field({
+      type: [EdgeInputRef],
+      description: 'The complete new list of edges (at most 2,000).',
+      validate: boundedList(FLOW_LIMITS.edgesPerFlow, 'edges'),
+    }),
   }),
 });
 
@@ -211,11 +237,15 @@ builder.mutationFields((t) => ({
     authScopes: { write: true },
     errors: { types: FLOW_WRITE_ERRORS },
     args: { input: t.arg({ type: CreateFlowInput, required: true, description: 'The new flow.' }) },
-    resolve: (_root, { input }, { em, services }) => {
+    resolve: (_root, { input }, context) => {
+      const { em, services } = context;
       const { steps, edges, ...settings } = input;
       const graph: GraphInput | undefined =
         steps || edges ? { steps: (steps ?? []).map(toStepInput), edges: toEdges(edges) } : undefined;
-      return services.flows.create(em, { ...nonNull(settings), name: settings.name }, graph);
+      return ownResult(
+        context,
+        services.flows.create(em, { ...nonNull(settings), name: settings.name }, graph),
+      );
     },
   }),
   updateFlow: t.field({
@@ -227,7 +257,8 @@ builder.mutationFields((t) => ({
       id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       input: t.arg({ type: UpdateFlowInput, required: true, description: 'The changes.' }),
     },
-    resolve: (_root, { id, input }, { em, services }) => {
+    resolve: (_root, { id, input }, context) => {
+      const { em, services } = context;
       const { steps, edges, expectedVersion, ...settings } = input;
       if ((steps || edges) && (expectedVersion === null || expectedVersion === undefined)) {
         throw new FlowValidationError([
@@ -246,7 +277,7 @@ builder.mutationFields((t) => ({
               expectedVersion: expectedVersion!,
             }
           : undefined;
-      return services.flows.update(em, id.id, nonNull(settings), graph);
+      return ownResult(context, services.flows.update(em, id.id, nonNull(settings), graph));
     },
   }),
   deleteFlow: t.field({
@@ -269,16 +300,28 @@ builder.mutationFields((t) => ({
     args: {
       flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       expectedVersion: t.arg.int({ required: true, description: 'The version your change is based on.' }),
-      steps: t.arg({ type: [StepInputRef], defaultValue: [], description: 'Steps to create or update.' }),
-      deleteKeys: t.arg.stringList({ defaultValue: [], description: 'Keys of steps to delete.' }),
+      steps: t.arg({
+        type: [StepInputRef],
+        defaultValue: [],
+        description: 'Steps to create or update (at most 500).',
+        validate: boundedList(FLOW_LIMITS.stepsPerFlow, 'steps'),
+      }),
+      deleteKeys: t.arg.stringList({
+        defaultValue: [],
+        description: 'Keys of steps to delete.',
+        validate: boundedList(FLOW_LIMITS.stepsPerFlow, 'keys'),
+      }),
     },
-    resolve: (_root, args, { em, services }) =>
-      services.flows.saveSteps(
-        em,
-        args.flowId.id,
-        args.expectedVersion,
-        (args.steps ?? []).map(toStepInput),
-        args.deleteKeys ?? [],
+    resolve: (_root, args, context) =>
+      ownResult(
+        context,
+        context.services.flows.saveSteps(
+          context.em,
+          args.flowId.id,
+          args.expectedVersion,
+          (args.steps ?? []).map(toStepInput),
+          args.deleteKeys ?? [],
+        ),
       ),
   }),
   saveStepPositions: t.field({
@@ -304,8 +347,8 @@ builder.mutationFields((t) => ({
         description: 'Positions by step key.',
       }),
     },
-    resolve: (_root, args, { em, services }) =>
-      services.flows.savePositions(em, args.flowId.id, args.positions),
+    resolve: (_root, args, context) =>
+      ownResult(context, context.services.flows.savePositions(context.em, args.flowId.id, args.positions)),
   }),
   replaceFlowEdges: t.field({
     type: FlowRef,
@@ -315,10 +358,23 @@ builder.mutationFields((t) => ({
     args: {
       flowId: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       expectedVersion: t.arg.int({ required: true, description: 'The version your change is based on.' }),
-      edges: t.arg({ type: [EdgeInputRef], required: true, description: 'The complete new list of edges.' }),
+      edges: t.arg({
+        type: [EdgeInputRef],
+        required: true,
+        description: 'The complete new list of edges (at most 2,000).',
+        validate: boundedList(FLOW_LIMITS.edgesPerFlow, 'edges'),
+      }),
     },
-    resolve: (_root, args, { em, services }) =>
-      services.flows.replaceEdges(em, args.flowId.id, args.expectedVersion, toEdges(args.edges)),
+    resolve: (_root, args, context) =>
+      ownResult(
+        context,
+        context.services.flows.replaceEdges(
+          context.em,
+          args.flowId.id,
+          args.expectedVersion,
+          toEdges(args.edges),
+        ),
+      ),
   }),
   validateFlow: t.field({
     type: FlowValidationResult,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import * as auth from '../auth/service.js';
+import { hashToken } from '../auth/tokens.js';
 import { API_KEY_SCOPES, ApiKey, Device, User, USER_ROLES } from '../db/entities/index.js';
 import type { ApiKey as ApiKeyRow, Device as DeviceRow, User as UserRow } from '../db/entities/index.js';
 import { builder } from './builder.js';
 import { NotFoundError } from '../flows/errors.js';
-import { InvalidCredentialsError } from './errors.js';
+import { InvalidCredentialsError, LoginThrottledError } from './errors.js';
 import { InputValidationError } from './input-validation.js';
 
 const enumValues = <T extends string>(values: readonly T[], describe: (value: T) => string) =>
@@ -41,7 +42,12 @@ export const UserRef = builder.node(builder.objectRef<UserRow>('User'), {
   description: 'A person who signs in: an administrator, a caregiver or a viewer.',
   id: { resolve: (user) => user.id },
   // Login returns the user to a caller who was anonymous a moment ago; that field grants `signedIn`.
-  authScopes: { $any: { authenticated: true, $granted: 'signedIn' } },
+  // Others see a person only as an admin, or as themselves (also through node(id:)); who acknowledged
+  // an alert is readable to readers through a field that grants `signedIn`.
+  authScopes: (user, context) =>
+    context.actor?.kind === 'user' && context.actor.id === user.id
+      ? true
+      : { $any: { admin: true, $granted: 'signedIn' } },
   loadMany: (ids, context) => context.em.find(User, { id: { $in: ids as string[] } }),
   fields: (t) => ({
     email: t.exposeString('email', { description: 'Sign-in email, lower-cased.' }),
@@ -73,7 +79,9 @@ export const ApiKeyRef = builder.node(builder.objectRef<ApiKeyRow>('ApiKey'), {
 export const DeviceRef = builder.node(builder.objectRef<DeviceRow>('Device'), {
   description: "A display device, typically a senior's wall or kitchen tablet.",
   id: { resolve: (device) => device.id },
-  authScopes: { $any: { read: true, device: true } },
+  // A tablet sees only itself (also through node(id:)); readers see every tablet.
+  authScopes: (device, context) =>
+    context.actor?.kind === 'device' ? context.actor.id === device.id : { read: true },
   loadMany: (ids, context) => context.em.find(Device, { id: { $in: ids as string[] } }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name, e.g. "Kitchen tablet".' }),
@@ -172,18 +180,19 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     errors: { types: [NotFoundError, InputValidationError] },
     args: { id: t.arg.globalID({ required: true, description: 'Global ID of the key.' }) },
-    resolve: async (_root, { id }, { em }) => {
+    resolve: async (_root, { id }, { em, services }) => {
       const key = await em.findOne(ApiKey, { id: id.id });
       if (!key) throw new NotFoundError('API key', id.id);
       key.revokedAt ??= new Date();
       await em.flush();
+      services.access.publish({ kind: 'apiKey', id: key.id });
       return key;
     },
   }),
   login: t.field({
     type: LoginPayload,
     description: 'Signs a person in with email and password.',
-    errors: { types: [InvalidCredentialsError, InputValidationError] },
+    errors: { types: [InvalidCredentialsError, LoginThrottledError, InputValidationError] },
     args: {
       email: t.arg.string({
         required: true,
@@ -196,17 +205,27 @@ builder.mutationFields((t) => ({
         validate: z.string().min(1).max(1024),
       }),
     },
-    resolve: async (_root, { email, password }, { em }) => {
+    resolve: async (_root, { email, password }, { em, services, clientAddress }) => {
+      const throttle = services.loginThrottle;
+      const wait = await throttle.retryAfterMs(email, clientAddress);
+      if (wait > 0) throw new LoginThrottledError(Math.ceil(wait / 1000));
       const result = await auth.login(em, email, password);
-      if (!result) throw new InvalidCredentialsError();
+      if (!result) {
+        await throttle.failed(email, clientAddress);
+        throw new InvalidCredentialsError();
+      }
+      await throttle.succeeded(email, clientAddress);
       return result;
     },
   }),
   logout: t.boolean({
     description: 'Ends the current session (the bearer token stops working).',
     authScopes: { authenticated: true },
-    resolve: async (_root, _args, { em, token, actor }) => {
-      if (actor?.kind === 'user' && token) await auth.logout(em, token);
+    resolve: async (_root, _args, { em, token, actor, services }) => {
+      if (actor?.kind === 'user' && token) {
+        await auth.logout(em, token);
+        services.access.publish({ kind: 'session', tokenHash: hashToken(token) });
+      }
       return true;
     },
   }),
@@ -266,6 +285,13 @@ builder.mutationFields((t) => ({
         validate: z.string().min(8).max(1024),
       }),
     },
-    resolve: (_root, args, { em }) => auth.createUser(em, args),
+    resolve: async (_root, args, { em }) => {
+      // Checked before hashing, so a duplicate neither costs a hash nor reaches the database as one.
+      if (await em.findOne(User, { email: args.email.trim().toLowerCase() }))
+        throw new InputValidationError([
+          { path: ['email'], message: 'an account with this email already exists' },
+        ]);
+      return auth.createUser(em, args);
+    },
   }),
 }));

@@ -3,8 +3,14 @@ interface StandardIssue {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
 }
 
-/** Thrown when an argument fails its schema; mapped to the typed `InvalidInputError`. */
-export class InputValidationError extends Error {
+import { GraphQLError } from 'graphql';
+
+/**
+ * Thrown when an argument fails its schema; mapped to the typed `InvalidInputError` where a field
+ * declares it, and otherwise reported as a GraphQL error with code INVALID_INPUT and the issues
+ * (never masked as "Unexpected error.").
+ */
+export class InputValidationError extends GraphQLError {
   override name = 'InputValidationError';
   readonly issues: Array<{ field: string; message: string }>;
 
@@ -15,6 +21,7 @@ export class InputValidationError extends Error {
     }));
     super(
       mapped.map((issue) => (issue.field ? `${issue.field}: ${issue.message}` : issue.message)).join('; '),
+      { extensions: { code: 'INVALID_INPUT', issues: mapped } },
     );
     this.issues = mapped;
   }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { NotFoundError } from '../flows/errors.js';
 import {
@@ -202,7 +203,10 @@ builder.queryFields((t) => ({
     args: {
       node: t.arg.string({ description: 'Node name, id or global ID; leave out for every node.' }),
       metric: t.arg.string({ required: true, description: 'Metric name.' }),
-      limit: t.arg.int({ description: 'How many values to return (1–500); 100 by default.' }),
+      limit: t.arg.int({
+        description: 'How many values to return (1–500); 100 by default.',
+        validate: z.number().int().min(1).max(500),
+      }),
     },
     resolve: (_root, { node, metric, limit }, { services }) => {
       if (!METRIC_PATTERN.test(metric))

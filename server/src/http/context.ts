@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/better-sqlite';
 import { permissionsOf } from '../auth/actor.js';
-import { resolveToken } from '../auth/service.js';
+import type { Access } from '../auth/access.js';
+import { resolveAccess } from '../auth/service.js';
 import type { AppServices, GraphQLContext } from '../graphql/context.js';
 
 /** Bearer token from an HTTP header, an `X-API-Key` header, or WebSocket connectionParams. */
@@ -22,10 +23,31 @@ export function bearerFrom(source: {
 export async function createContext(
   orm: MikroORM,
   services: AppServices,
-  source: { headers?: Headers; connectionParams?: Record<string, unknown> },
+  source: {
+    headers?: Headers;
+    connectionParams?: Record<string, unknown>;
+    /** Already resolved by the HTTP layer (REST checks credentials before reading a body). */
+    access?: Access | null;
+    clientAddress?: string | null;
+  },
 ): Promise<GraphQLContext> {
   const em = orm.em.fork();
   const token = bearerFrom(source);
-  const actor = token ? await resolveToken(em, token) : null;
-  return { em, actor, permissions: permissionsOf(actor), token, services };
+  const access =
+    source.access !== undefined && source.access?.token === token
+      ? source.access
+      : token
+        ? await resolveAccess(em, token)
+        : null;
+  const actor = access?.actor ?? null;
+  return {
+    em,
+    actor,
+    permissions: permissionsOf(actor),
+    token,
+    tokenExpiresAt: access?.expiresAt ?? null,
+    clientAddress: source.clientAddress ?? null,
+    ownResults: new WeakSet(),
+    services,
+  };
 }

@@ -27,6 +27,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RUN_REFUSED: 409,
+  TOO_MANY_ATTEMPTS: 429,
 };
 
 /** Mutations whose success creates something answer 201 Created. */

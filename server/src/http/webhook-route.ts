@@ -2,9 +2,10 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type http from 'node:http';
 import { EngineError } from '../engine/errors.js';
 import type { TriggerRuntime } from '../triggers/runtime.js';
+import { BODY_LIMITS, BodyTooLargeError } from './body-limits.js';
 
 export const WEBHOOK_PATH_PREFIX = '/v1/hooks/';
-const MAX_BODY_BYTES = 256 * 1024;
+const MAX_BODY_BYTES = BODY_LIMITS.webhook;
 
 class BodyError extends Error {
   constructor(
@@ -25,7 +26,7 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new BodyError(413, new BodyTooLargeError(MAX_BODY_BYTES).message);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -92,7 +93,9 @@ export async function handleWebhook(
     }
   } catch (error) {
     if (error instanceof BodyError)
-      send(res, error.status, { error: { code: 'BAD_REQUEST', message: error.message } });
+      send(res, error.status, {
+        error: { code: error.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', message: error.message },
+      });
     else if (error instanceof EngineError)
       send(res, 409, { error: { code: error.code.toUpperCase(), message: error.message } });
     else send(res, 500, { error: { code: 'INTERNAL', message: 'the webhook could not be handled' } });

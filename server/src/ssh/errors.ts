@@ -40,3 +40,17 @@ export class SshTimeoutError extends SshError {
 
 /** The caller's AbortSignal fired; the channel and connection were torn down. */
 export class SshAbortedError extends SshError {}
+
+/**
+ * The target is not allowed by the outbound policy, or refused, reset or unreachable: one message for
+ * all, so a flow author cannot map which LAN ports are open.
+ */
+export class SshUnreachableError extends SshConnectionError {
+  constructor(target: string, options?: { cause?: unknown }) {
+    super(
+      `SSH target of ${target} is not reachable or not allowed (private hosts must be listed in KINFLOW_OUTBOUND_ALLOW)`,
+      'unreachable',
+      options,
+    );
+  }
+}

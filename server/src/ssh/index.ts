@@ -3,6 +3,7 @@ export {
   SshAbortedError,
   SshAuthError,
   SshConnectionError,
+  SshUnreachableError,
   SshError,
   SshHostKeyError,
   SshTimeoutError,

@@ -175,7 +175,12 @@ async function runForNode(
   const result = await definition.run!({
     config: parsed.data,
     data,
-    step: { key: context.step.key, type: definition.type, label: `${context.step.label} · ${node.name}` },
+    step: {
+      key: context.step.key,
+      type: definition.type,
+      label: `${context.step.label} · ${node.name}`,
+      instance: node.id,
+    },
     execution: context.execution,
     signal,
     services: context.services,

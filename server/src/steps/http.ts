@@ -1,3 +1,4 @@
+import { idempotencyKey, withIdempotencyKey } from '../net/idempotency.js';
 import { z } from 'zod';
 import { actionServices } from '../actions/services.js';
 import { targetOf } from '../channels/post.js';
@@ -62,7 +63,10 @@ export default defineStepType({
     const services = actionServices(context);
     const request = {
       method: config.method,
-      headers: config.headers,
+      headers: withIdempotencyKey(
+        config.headers,
+        idempotencyKey(context.execution.id, context.step.key, context.step.instance),
+      ),
       ...(config.body !== undefined && { json: config.body }),
     };
     if (services.dryRun) {

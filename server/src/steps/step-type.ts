@@ -19,6 +19,8 @@ export interface StepRunInfo {
   label: string;
   /** The step's error strategy (absent in testStep), for steps that fail part-way, like for_each_node. */
   onError?: 'stop' | 'skip' | 'retry';
+  /** Which repetition this is inside a looping step (for_each_node: the node id); keys Idempotency-Key. */
+  instance?: string;
 }
 
 export interface ExecutionInfo {

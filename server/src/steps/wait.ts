@@ -18,7 +18,12 @@ export default defineStepType({
         .max(60 * 24 * 366)
         .optional()
         .describe('How long to wait, in minutes'),
-      seconds: z.number().min(0).optional().describe('Added to minutes'),
+      seconds: z
+        .number()
+        .min(0)
+        .max(60 * 60 * 24 * 366)
+        .optional()
+        .describe('Added to minutes'),
       until: z
         .string()
         .max(200)

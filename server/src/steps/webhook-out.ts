@@ -1,3 +1,4 @@
+import { idempotencyKey, withIdempotencyKey } from '../net/idempotency.js';
 import { z } from 'zod';
 import { actionServices } from '../actions/services.js';
 import { composeMessage } from '../channels/message.js';
@@ -64,7 +65,10 @@ export default defineStepType({
       { services, signal, timeoutMs: config.timeoutSeconds * 1000 },
       config.url,
       body,
-      config.headers,
+      withIdempotencyKey(
+        config.headers,
+        idempotencyKey(context.execution.id, context.step.key, context.step.instance),
+      ),
     );
     return {
       output: {

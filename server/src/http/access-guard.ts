@@ -1,0 +1,77 @@
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { watchAccess, type AccessEvents, type AccessWatch } from '../auth/access.js';
+import type { GraphQLContext } from '../graphql/context.js';
+
+export const ACCESS_ENDED_CLOSE_CODE = 4403;
+
+export function accessEndedError(reason: string): GraphQLError {
+  return new GraphQLError(`access ended (${reason}); sign in again or use a valid key`, {
+    extensions: { code: 'FORBIDDEN', reason },
+  });
+}
+
+/** Watches the credential an operation came with; undefined for anonymous callers. */
+export function watchContext(events: AccessEvents, context: GraphQLContext): AccessWatch | undefined {
+  if (!context.actor || !context.token) return undefined;
+  return watchAccess(events, {
+    actor: context.actor,
+    token: context.token,
+    expiresAt: context.tokenExpiresAt,
+  });
+}
+
+/** Ends `source` with one error result once access ends, and releases the source. */
+export function untilAccessEnds(
+  source: AsyncIterable<ExecutionResult>,
+  watch: AccessWatch,
+): AsyncIterableIterator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  const ended = watch.ended.then((reason) => ({ ended: reason }) as const);
+  let done = false;
+  const finish = async () => {
+    done = true;
+    watch.stop();
+    await iterator.return?.();
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (done) return { done: true, value: undefined };
+      const winner = await Promise.race([iterator.next(), ended]);
+      if ('ended' in winner) {
+        void finish();
+        return { done: false, value: { errors: [accessEndedError(winner.ended)] } };
+      }
+      if (winner.done) {
+        done = true;
+        watch.stop();
+      }
+      return winner;
+    },
+    async return() {
+      await finish();
+      return { done: true, value: undefined };
+    },
+  };
+}
+
+/**
+ * Every subscription (SSE or WebSocket) ends with a FORBIDDEN error within moments of its key being
+ * revoked, its session logged out or expired; resolvers need not know.
+ */
+export function accessGuardPlugin(events: AccessEvents): Plugin<GraphQLContext> {
+  return {
+    onSubscribe({ args }) {
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (!(Symbol.asyncIterator in result)) return;
+          const watch = watchContext(events, args.contextValue as GraphQLContext);
+          if (watch) setResult(untilAccessEnds(result, watch));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './harness.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+const CREATE = `mutation($input: CreateFlowInput!) { createFlow(input: $input) { __typename ... on InvalidInputError { issues { field message } } ... on FlowValidationError { issues { field message } } } }`;
+
+async function issuesOf(input: Record<string, unknown>) {
+  const result = await server.gql(CREATE, { input });
+  expect(result.errors).toBeUndefined();
+  return result.data.createFlow as { __typename: string; issues?: Array<{ field: string; message: string }> };
+}
+
+const chain = (count: number) => ({
+  steps: [
+    { key: 'start', type: 'manual', config: {} },
+    ...Array.from({ length: count - 1 }, (_, i) => ({ key: `s${i}`, type: 'log', config: { message: 'x' } })),
+  ],
+  edges: Array.from({ length: count - 1 }, (_, i) => ({
+    source: i === 0 ? 'start' : `s${i - 1}`,
+    target: `s${i}`,
+  })),
+});
+
+describe('flow size limits, each a typed error naming the field', () => {
+  it('refuses more than 500 steps', async () => {
+    const result = await issuesOf({ name: 'Too many', ...chain(600) });
+    expect(result.__typename).toBe('InvalidInputError');
+    expect(result.issues![0]!.field).toBe('input.steps');
+    expect(result.issues![0]!.message).toMatch(/at most 500 steps/);
+  });
+
+  it('saves a 500-step chain (validated without recursion)', async () => {
+    const result = await issuesOf({ name: 'Long chain', ...chain(500) });
+    expect(result.__typename).toBe('MutationCreateFlowSuccess');
+  });
+
+  it('refuses an over-long label, an over-large or over-deep config', async () => {
+    const label = await issuesOf({
+      name: 'Long label',
+      steps: [{ key: 'start', type: 'manual', config: {}, label: 'x'.repeat(5000) }],
+    });
+    expect(label.issues![0]!.field).toBe('input.steps.0.label');
+    const big = await issuesOf({
+      name: 'Big config',
+      steps: [{ key: 'start', type: 'manual', config: { blob: 'x'.repeat(70 * 1024) } }],
+    });
+    expect(big.issues![0]!.field).toBe('input.steps.0.config');
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 30; i++) deep = { deeper: deep };
+    const nested = await issuesOf({
+      name: 'Deep config',
+      steps: [{ key: 'start', type: 'manual', config: deep }],
+    });
+    expect(nested.issues![0]!.message).toMatch(/deeper than 20/);
+    const description = await issuesOf({ name: 'Long description', description: 'x'.repeat(3000) });
+    expect(description.issues![0]!.field).toBe('input.description');
+  });
+});
