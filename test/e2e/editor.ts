@@ -71,3 +71,20 @@ export async function pickStepType(page: Page, title: string): Promise<void> {
 
 export const stepSheet = (page: Page) =>
   page.locator('dialog[open]').filter({ has: page.getByRole('button', { name: 'Delete step' }) });
+
+/** Drags a step with one finger (real touch events; a phone has no mouse). */
+export async function dragStep(page: Page, key: string, dx: number, dy: number): Promise<void> {
+  const box = (await stepOnCanvas(page, key).locator('.label').boundingBox())!;
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type: string, points: Array<{ x: number; y: number }>) =>
+    cdp.send('Input.dispatchTouchEvent', {
+      type,
+      touchPoints: points.map((p) => ({ ...p, id: 1 })),
+    } as never);
+  await touch('touchStart', [{ x, y }]);
+  for (let i = 1; i <= 10; i++) await touch('touchMove', [{ x: x + (dx * i) / 10, y: y + (dy * i) / 10 }]);
+  await touch('touchEnd', []);
+  await cdp.detach();
+}
