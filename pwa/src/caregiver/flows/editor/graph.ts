@@ -127,7 +127,7 @@ export function below(
   }
   // Children spread out to the right, the way the ports run along the parent's bottom edge.
   const siblings = graph.edges.filter((edge) => edge.source === key).length;
-  const width = Math.max(216, portsOf(parent.type) * 64);
+  const width = Math.max(216, portsOf(parent.type) * 84);
   return { x: parent.position.x + siblings * (width + 24), y: parent.position.y + 220 };
 }
 

@@ -4,7 +4,7 @@ import type { Graph } from './graph';
 // Rough step card size on the canvas (StepNode): enough for layout and overlap checks.
 const WIDTH = 216;
 const HEIGHT = 160;
-const widthOf = (ports: number) => Math.max(WIDTH, ports * 64);
+const widthOf = (ports: number) => Math.max(WIDTH, ports * 84);
 
 /** "Tidy up": a top-down layered layout of the graph (dagre), steps keep their keys. */
 export function tidy(graph: Graph, portsOf: (type: string) => number = () => 1): void {
