@@ -120,4 +120,50 @@ describe('the flow editor', () => {
       await context.close();
     }
   });
+
+  it('runs a flow by hand, tests one step and checks a form against its schema in the browser', async () => {
+    const { context, page, errors } = await openPage(browser, server.url);
+    try {
+      await signIn(page, CAREGIVER);
+      await seeFlows(page, ['Kitchen too hot']);
+      await openEditor(page, await flowIdByName(server, token, 'Kitchen too hot'));
+
+      // The browser checks values against the schema before the server sees them.
+      await tapStep(page, 'quiet_period');
+      let sheet = stepSheet(page);
+      const minutes = sheet.getByLabel(/^Minutes/);
+      await minutes.fill('0');
+      await sheet.getByText('Must be > 0').waitFor();
+      expect(await minutes.getAttribute('aria-invalid')).toBe('true');
+      await minutes.fill('10');
+      await expect.poll(() => sheet.getByText('Must be > 0').count()).toBe(0);
+      await sheet.getByRole('button', { name: 'Done' }).tap();
+      await page.getByRole('button', { name: 'Undo' }).tap();
+
+      // Test this step, with sample data edited by hand.
+      await tapStep(page, 'raise_alert');
+      sheet = stepSheet(page);
+      await sheet.getByText('Test this step').tap();
+      await sheet.getByLabel('Sample data').fill('{ "trigger": { "value": 42 } }');
+      await sheet.getByRole('combobox', { name: /^Message/ }).fill('Test at {{ trigger.value }}');
+      await sheet.getByRole('button', { name: 'Run the test' }).tap();
+      await sheet.getByText('Worked').waitFor();
+      await sheet.getByText('"message": "Test at 42"').waitFor();
+      await sheet.getByRole('button', { name: 'Done' }).tap();
+
+      // Run now: the saved flow runs; the canvas follows the run.
+      await page.getByRole('button', { name: 'Run now' }).tap();
+      const run = page.getByRole('dialog', { name: 'Run now' });
+      await run.getByLabel('Payload (optional JSON)').fill('{ "value": 35');
+      await run.getByRole('button', { name: 'Start the run' }).tap();
+      await run.getByText('The payload is not valid JSON').waitFor();
+      await run.getByLabel('Payload (optional JSON)').fill('{ "value": 35 }');
+      await run.getByRole('button', { name: 'Start the run' }).tap();
+      await page.getByText(/^Run (completed|failed)/).waitFor({ timeout: 20_000 });
+      await stepOnCanvas(page, 'kitchen_heat').getByText('Done', { exact: true }).waitFor();
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
