@@ -57,6 +57,27 @@ describe('dataKeys for the editor’s autocomplete', () => {
     expect(keys).toContain('vars.last_seen');
   });
 
+  it('answers for an unsaved draft graph instead of the stored one', async () => {
+    const query = `query($flowId: ID!, $stepKey: String!, $draft: DataKeysDraftInput) {
+      dataKeys(flowId: $flowId, stepKey: $stepKey, draft: $draft) { __typename ... on QueryDataKeysSuccess { data } } }`;
+    const draft = {
+      steps: [
+        { key: 'start', type: 'manual' },
+        { key: 'fresh', type: 'set_variable', config: { key: 'x', value: 1 } },
+        { key: 'raise', type: 'alert', config: { message: 'hello' } },
+      ],
+      edges: [
+        { source: 'start', target: 'fresh' },
+        { source: 'fresh', target: 'raise' },
+      ],
+    };
+    const keys: string[] = (await server.gql(query, { flowId, stepKey: 'raise', draft })).data.dataKeys.data;
+    expect(keys).toContain('steps.fresh.output');
+    expect(keys.some((key) => key.startsWith('steps.remember'))).toBe(false);
+    const missing = await server.gql(query, { flowId, stepKey: 'remember', draft });
+    expect(missing.data.dataKeys.__typename).toBe('NotFoundError');
+  });
+
   it('answers an unknown step with a typed NotFoundError', async () => {
     const result = await server.gql(DATA_KEYS, { flowId, stepKey: 'nope' });
     expect(result.data.dataKeys).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });

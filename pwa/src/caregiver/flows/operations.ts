@@ -24,3 +24,53 @@ export const FlowsQuery = graphql(`
 `);
 
 export type FlowSummary = ResultOf<typeof FlowsQuery>['flows']['edges'][number]['node'];
+
+export const CreateFlow = graphql(`
+  mutation CreateFlow($input: CreateFlowInput!) {
+    createFlow(input: $input) {
+      __typename
+      ... on MutationCreateFlowSuccess {
+        data {
+          id
+        }
+      }
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const DeleteFlow = graphql(`
+  mutation DeleteFlow($id: ID!) {
+    deleteFlow(id: $id) {
+      __typename
+      ... on Error {
+        message
+      }
+    }
+  }
+`);
+
+export const UpdateFlowSettings = graphql(`
+  mutation UpdateFlowSettings($id: ID!, $input: UpdateFlowInput!) {
+    updateFlow(id: $id, input: $input) {
+      __typename
+      ... on MutationUpdateFlowSuccess {
+        data {
+          id
+          version
+        }
+      }
+      ... on Error {
+        message
+      }
+      ... on FlowValidationError {
+        issues {
+          field
+          message
+        }
+      }
+    }
+  }
+`);

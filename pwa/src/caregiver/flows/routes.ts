@@ -8,4 +8,11 @@ export const flowRoutes: RouteRecordRaw[] = [
     component: () => import('./FlowsView.vue'),
     meta: { audience: 'caregiver', title: 'Flows', nav: { label: 'Flows', icon: Workflow, order: 20 } },
   },
+  {
+    // The editor is its own chunk: the list (and the tablet) never load the canvas.
+    path: 'flows/:id',
+    name: 'flow-editor',
+    component: () => import('./editor/FlowEditorView.vue'),
+    meta: { audience: 'caregiver', title: 'Edit flow' },
+  },
 ];
