@@ -65,6 +65,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     orm,
     registry,
     timezone: config.timezone,
+    eventLogSize: config.eventLogSize,
     // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels.
     services: { ...createActionServices({ orm, config, secrets, registry }) },
   });

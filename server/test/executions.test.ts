@@ -72,7 +72,7 @@ describe('runs over the API', () => {
     const done = new Promise<void>((resolve, reject) => {
       client.subscribe(
         {
-          query: `subscription($flowId: ID) { pipelineExecutionEvents(flowId: $flowId) { seq kind status stepKey ports executionId } }`,
+          query: `subscription($flowId: ID) { pipelineExecutionEvents(flowId: $flowId) { ... on PipelineExecutionEvent { seq kind status stepKey ports executionId } } }`,
           variables: { flowId },
         },
         {

@@ -31,6 +31,8 @@ export interface KinflowConfig {
   schedulerTickMs: number;
   /** Silence after which a node's status becomes offline (node_event triggers may ask for others). */
   nodeOfflineSeconds: number;
+  /** Execution events kept replayable for reconnecting subscribers (KINFLOW_EVENT_LOG_SIZE). */
+  eventLogSize: number;
   /**
    * Create a node for readings and events naming an unknown one (KINFLOW_TELEMETRY_AUTO_REGISTER).
    * Off by default: a typo in a sensor's config would otherwise invent nodes.
@@ -78,6 +80,15 @@ function parseSeconds(name: string, raw: string | undefined, fallback: number): 
   return seconds;
 }
 
+function parseCount(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new ConfigError(`${name} must be a positive whole number, got "${raw}"`);
+  }
+  return count;
+}
+
 function parseTopicPrefix(raw: string | undefined): string {
   if (raw === undefined || raw === '') return 'kinflow';
   // Wildcards or a trailing slash would change what the subscriptions match.
@@ -117,6 +128,7 @@ export function loadConfig(
     schedulerTickMs:
       parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,
     telemetryAutoRegister: truthy(env.KINFLOW_TELEMETRY_AUTO_REGISTER),
+    eventLogSize: parseCount('KINFLOW_EVENT_LOG_SIZE', env.KINFLOW_EVENT_LOG_SIZE, 100_000),
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

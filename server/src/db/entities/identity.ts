@@ -20,6 +20,8 @@ export const User = defineEntity({
     role: p.enum(['admin', 'caregiver', 'viewer']),
     passwordHash: p.string(),
     disabled: p.boolean().default(false),
+    /** When the person last looked at what needs attention: failed runs after it count as new. */
+    attentionSeenAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
