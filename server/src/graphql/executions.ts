@@ -223,6 +223,18 @@ builder.node(ExecutionRef, {
     eventSeq: t.exposeInt('eventSeq', {
       description: 'Sequence number of the last event published for the run.',
     }),
+    childExecutions: t.field({
+      type: [ExecutionRef],
+      description: 'Runs this run started through `trigger_flow` steps, oldest first.',
+      resolve: async (run, _args, { em }) =>
+        (
+          await em.find(
+            FlowExecution,
+            { parentExecution: run.id },
+            { orderBy: { id: 'asc' }, limit: 100, exclude: ['snapshot'], populate: ['flow'] },
+          )
+        ).map(toRecord),
+    }),
     timeline: t.field({
       type: [StepRunRef],
       description: 'Every step attempt, in order.',
@@ -416,6 +428,19 @@ builder.queryFields((t) => ({
     },
     { description: 'A run in a page of runs.' },
   ),
+  executionEventsCursor: t.string({
+    nullable: true,
+    description:
+      'Cursor of the newest stored execution event. Read it before (or with) the runs you show, then ' +
+      'subscribe with it as `after`: nothing published in between is missed. Null before the first event.',
+    authScopes: { read: true },
+    resolve: async (_root, _args, { em }) => {
+      const newest = await em
+        .fork()
+        .findOne(FlowExecutionEvent, { id: { $gt: 0 } }, { orderBy: { id: 'desc' }, fields: ['id'] });
+      return newest ? String(newest.id) : null;
+    },
+  }),
   execution: t.field({
     type: ExecutionRef,
     nullable: true,
