@@ -164,13 +164,17 @@ builder.queryFields((t) => ({
 }));
 
 /** Stamps open alerts as acknowledged by the actor; already acknowledged ones keep their first stamp. */
-function acknowledge(alerts: FlowAlert[], { em, actor }: GraphQLContext): void {
+async function acknowledge(alerts: FlowAlert[], { em, actor, services }: GraphQLContext): Promise<void> {
   const now = new Date();
+  const changed: string[] = [];
   for (const alert of alerts) {
     if (alert.acknowledgedAt) continue;
     alert.acknowledgedAt = now;
     alert.acknowledgedBy = actor?.kind === 'user' ? em.getReference(User, actor.id) : null;
+    changed.push(alert.id);
   }
+  await em.flush();
+  if (changed.length) services.pubsub.publish('alertsAcknowledged', { ids: changed });
 }
 
 builder.mutationFields((t) => ({
@@ -185,8 +189,7 @@ builder.mutationFields((t) => ({
       const { em } = context;
       const alert = await em.findOne(FlowAlert, { id: id.id });
       if (!alert) throw new NotFoundError('alert', id.id);
-      acknowledge([alert], context);
-      await em.flush();
+      await acknowledge([alert], context);
       return alert;
     },
   }),
@@ -212,8 +215,7 @@ builder.mutationFields((t) => ({
       const alerts = await context.em.find(FlowAlert, { id: { $in: wanted } });
       const missing = wanted.find((id) => !alerts.some((alert) => alert.id === id));
       if (missing) throw new NotFoundError('alert', missing);
-      acknowledge(alerts, context);
-      await context.em.flush();
+      await acknowledge(alerts, context);
       const byId = new Map(alerts.map((alert) => [alert.id, alert]));
       return ids.map((id) => byId.get(id.id) as FlowAlert);
     },
@@ -221,6 +223,13 @@ builder.mutationFields((t) => ({
 }));
 
 builder.subscriptionFields((t) => ({
+  alertsAcknowledged: t.field({
+    type: ['ID'],
+    description: 'Global IDs of alerts as someone acknowledges them (to update badges in other open apps).',
+    authScopes: { read: true },
+    subscribe: (_root, _args, { services }) => services.pubsub.subscribe('alertsAcknowledged'),
+    resolve: (event) => event.ids.map((id) => encodeGlobalID('Alert', id)),
+  }),
   alertRaised: t.field({
     type: AlertRef,
     description:

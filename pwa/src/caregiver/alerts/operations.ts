@@ -81,3 +81,9 @@ export const AlertRaisedSubscription = graphql(`
 
 export type AlertItem = ResultOf<typeof AlertFields>;
 export type AlertCounts = ResultOf<typeof AlertCountsQuery>['unacknowledgedAlertCounts'];
+
+export const AlertsAcknowledgedSubscription = graphql(`
+  subscription AlertsAcknowledged {
+    alertsAcknowledged
+  }
+`);
