@@ -7,7 +7,8 @@ export const alertCounts = ref<AlertCounts | null>(null);
 
 export function useAlertCounts() {
   const { client } = useClientHandle();
-  async function refresh(): Promise<void> {
+  /** Resolves whether the server answered (false for an ended session, or no network). */
+  async function refresh(): Promise<boolean> {
     const result = await client.query(AlertCountsQuery, {}, { requestPolicy: 'network-only' }).toPromise();
     if (result.data) {
       alertCounts.value = result.data.unacknowledgedAlertCounts;
@@ -20,6 +21,7 @@ export function useAlertCounts() {
       if (total > 0) void nav.setAppBadge?.(total).catch(() => undefined);
       else void nav.clearAppBadge?.().catch(() => undefined);
     }
+    return !!result.data;
   }
   return { refresh };
 }
