@@ -55,7 +55,7 @@ export async function startServerProcess(env: Record<string, string>) {
   };
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { port, stop };
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { port, stop, pid: child.pid! };
     } catch {
       // not listening yet
     }

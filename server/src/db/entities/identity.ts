@@ -20,9 +20,10 @@ export const User = defineEntity({
     role: p.enum(['admin', 'caregiver', 'viewer']),
     passwordHash: p.string(),
     disabled: p.boolean().default(false),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    // Added by a later migration, so it comes after created_at in the table.
     /** When the person last looked at what needs attention: failed runs after it count as new. */
     attentionSeenAt: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
 export type User = InferEntity<typeof User>;
