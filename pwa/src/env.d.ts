@@ -12,6 +12,13 @@ declare module 'vue-router' {
     audience?: 'caregiver' | 'tablet';
     title?: string;
     /** Shown in the caregiver navigation (bottom bar on phones, side rail on laptops). */
-    nav?: { label: string; icon: Component; order: number; adminOnly?: boolean };
+    nav?: {
+      label: string;
+      icon: Component;
+      order: number;
+      adminOnly?: boolean;
+      /** A count shown on the item (open alerts …); null or 0 shows none. Read reactively. */
+      badge?: () => { count: number; urgent: boolean } | null;
+    };
   }
 }

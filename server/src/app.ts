@@ -79,6 +79,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     orm,
     registry,
     timezone: config.timezone,
+    eventLogSize: config.eventLogSize,
     // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels;
     // the activity store for activity_record and verification.
     services: { ...createActionServices({ orm, config, secrets, registry }), activities },

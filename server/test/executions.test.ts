@@ -69,11 +69,14 @@ describe('runs over the API', () => {
       connectionParams: { authorization: `Bearer ${API_KEY}` },
     });
     const events: Array<{ seq: number; kind: string; status: string; stepKey: string | null }> = [];
+    const cursor = (await server.gql(`{ executionEventsCursor }`)).data.executionEventsCursor as
+      string | null;
     const done = new Promise<void>((resolve, reject) => {
       client.subscribe(
         {
-          query: `subscription($flowId: ID) { pipelineExecutionEvents(flowId: $flowId) { seq kind status stepKey ports executionId } }`,
-          variables: { flowId },
+          // From the current cursor: the stream starts at that point however late it is attached.
+          query: `subscription($flowId: ID, $after: String) { pipelineExecutionEvents(flowId: $flowId, after: $after) { ... on PipelineExecutionEvent { seq kind status stepKey ports executionId } } }`,
+          variables: { flowId, after: cursor ?? '0' },
         },
         {
           next: (message) => {

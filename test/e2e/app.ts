@@ -16,3 +16,15 @@ export async function seeFlows(page: Page, names: string[]): Promise<void> {
 
 export const storedToken = (page: Page): Promise<string | null> =>
   page.evaluate(() => localStorage.getItem('kinflow.token'));
+
+/** Signing in lands on Home, which says what needs attention. */
+export async function seeHome(page: Page): Promise<void> {
+  await page.waitForURL((url) => url.pathname === '/');
+  await page.getByRole('heading', { level: 1, name: 'Needs attention' }).waitFor();
+}
+
+/** Opens an area through the navigation, as a person would. */
+export async function openArea(page: Page, label: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('link', { name: label }).click();
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+}

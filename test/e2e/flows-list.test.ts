@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seeFlows, signIn } from './app.js';
+import { openArea, seeFlows, seeHome, signIn } from './app.js';
 import { launchBrowser, openPage } from './browser.js';
 import { ADMIN, CAREGIVER, loginToken, startTestServer, type TestServer } from './server.js';
 
@@ -33,6 +33,8 @@ describe('the flows list', () => {
     const { context, page, errors } = await openPage(browser, server.url);
     try {
       await signIn(page, CAREGIVER);
+      await seeHome(page);
+      await openArea(page, 'Flows');
       await seeFlows(page, ['Kitchen too hot', 'Zone check 01']);
       await page.getByText('Showing 20 of 25 flows').waitFor();
       expect(await page.getByRole('heading', { level: 2 }).count()).toBe(20);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { seeFlows, signIn, storedToken } from './app.js';
+import { openArea, seeFlows, seeHome, signIn, storedToken } from './app.js';
 import { launchBrowser, openPage, pathname, type OpenedPage } from './browser.js';
 import { CAREGIVER, DEMO_FLOWS, startTestServer, type TestServer } from './server.js';
 
@@ -35,9 +35,11 @@ async function phone(): Promise<Page> {
 const seeDemoFlows = (page: Page) => seeFlows(page, DEMO_FLOWS);
 
 describe('signing in on a phone', () => {
-  it('shows the caregiver the demo flows without sideways scrolling', async () => {
+  it('lands on Home, and the demo flows are one tap away without sideways scrolling', async () => {
     const page = await phone();
     await signIn(page, CAREGIVER);
+    await seeHome(page);
+    await openArea(page, 'Flows');
     await page.waitForURL((url) => url.pathname === '/flows');
     await seeDemoFlows(page);
     await page.getByRole('banner').getByText(CAREGIVER.name).waitFor();
@@ -65,6 +67,8 @@ describe('signing in on a phone', () => {
   it('keeps the session across a reload, and signing out ends it', async () => {
     const page = await phone();
     await signIn(page, CAREGIVER);
+    await seeHome(page);
+    await openArea(page, 'Flows');
     await seeDemoFlows(page);
     const token = await storedToken(page);
 
@@ -98,7 +102,7 @@ describe('signing in on a phone', () => {
     await page.getByLabel('Email').fill(CAREGIVER.email);
     await page.getByLabel('Password').fill(CAREGIVER.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await seeDemoFlows(page);
+    await seeHome(page);
   });
 });
 
@@ -150,6 +154,8 @@ describe('screenshots', () => {
   it('captures the flows screen at 390 px', async () => {
     const page = await phone();
     await signIn(page, CAREGIVER);
+    await seeHome(page);
+    await openArea(page, 'Flows');
     await seeDemoFlows(page);
     await page.evaluate(() => document.fonts.ready);
     fs.mkdirSync(new URL('.', SCREENSHOT), { recursive: true });

@@ -28,6 +28,8 @@ export interface ServerProcessOptions {
 export interface ServerProcess {
   url: string;
   port: number;
+  /** The server's process id. */
+  pid: number;
   dataDir: string;
   /** Everything the server printed so far. */
   output(): string;
@@ -81,6 +83,7 @@ export async function startServerProcess(
   const handle: ServerProcess = {
     url,
     port: chosenPort,
+    pid: child.pid!,
     dataDir,
     output: () => output,
     async stop() {

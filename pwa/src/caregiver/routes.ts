@@ -1,5 +1,9 @@
 import type { RouteRecordRaw } from 'vue-router';
+import { alertRoutes } from './alerts/routes';
 import { flowRoutes } from './flows/routes';
+import { homeRoutes } from './home/routes';
+import { nodeRoutes } from './nodes/routes';
+import { runRoutes } from './runs/routes';
 
 /**
  * The caregiver app. Each area (flows, runs, alerts, nodes, tablets …) exports its routes from its
@@ -17,6 +21,6 @@ export const caregiverRoutes: RouteRecordRaw[] = [
     path: '/',
     component: () => import('./CaregiverShell.vue'),
     meta: { audience: 'caregiver' },
-    children: [{ path: '', name: 'home', redirect: { name: 'flows' } }, ...flowRoutes],
+    children: [...homeRoutes, ...flowRoutes, ...runRoutes, ...alertRoutes, ...nodeRoutes],
   },
 ];

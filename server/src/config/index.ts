@@ -31,6 +31,8 @@ export interface KinflowConfig {
   schedulerTickMs: number;
   /** Silence after which a node's status becomes offline (node_event triggers may ask for others). */
   nodeOfflineSeconds: number;
+  /** Execution events kept replayable for reconnecting subscribers (KINFLOW_EVENT_LOG_SIZE). */
+  eventLogSize: number;
   /**
    * Create a node for readings and events naming an unknown one (KINFLOW_TELEMETRY_AUTO_REGISTER).
    * Off by default: a typo in a sensor's config would otherwise invent nodes.
@@ -85,6 +87,15 @@ function parseSeconds(name: string, raw: string | undefined, fallback: number): 
     throw new ConfigError(`${name} must be a positive number of seconds, got "${raw}"`);
   }
   return seconds;
+}
+
+function parseCount(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new ConfigError(`${name} must be a positive whole number, got "${raw}"`);
+  }
+  return count;
 }
 
 function parseTopicPrefix(raw: string | undefined): string {
@@ -156,6 +167,7 @@ export function loadConfig(
     corsOrigins: parseOrigins(env.KINFLOW_CORS_ORIGINS),
     introspection: parseIntrospection(env.KINFLOW_INTROSPECTION, env.NODE_ENV === 'production'),
     development: env.NODE_ENV !== 'production',
+    eventLogSize: parseCount('KINFLOW_EVENT_LOG_SIZE', env.KINFLOW_EVENT_LOG_SIZE, 100_000),
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

@@ -298,7 +298,7 @@ export class FlowEngine {
 
   private async build(): Promise<Parts> {
     const db = await rawDatabase(this.options.orm);
-    const store = new ExecutionStore(db, this.settings.log);
+    const store = new ExecutionStore(db, this.settings.log, this.options.eventLogSize);
     const k: Kernel = {
       settings: this.settings,
       registry: this.options.registry,

@@ -39,7 +39,7 @@ type EventFields = Omit<PipelineExecutionEvent, 'executionId' | 'flowId' | 'flow
 /** Numbers the event and publishes it once the state it reports is committed. */
 export function emit(k: Kernel, run: RunState, fields: EventFields): void {
   const seq = ++run.eventSeq;
-  if (!k.events.hasListeners) return;
+  // Always logged, so a subscriber that reconnects later can replay it.
   const event: PipelineExecutionEvent = {
     executionId: run.id,
     flowId: run.flowId,
@@ -48,5 +48,8 @@ export function emit(k: Kernel, run: RunState, fields: EventFields): void {
     at: k.now(),
     ...fields,
   };
-  k.store.afterNextCommit(() => k.events.publish(event));
+  k.store.insertEvent(event);
+  k.store.afterNextCommit(() => {
+    if (k.events.hasListeners) k.events.publish(event);
+  });
 }

@@ -78,7 +78,9 @@ describe('retention', () => {
   it('keeps the SQLite file bounded under a steady stream of runs', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinflow-retention-'));
     const file = path.join(dir, 'kinflow.sqlite');
-    h = await harness({ file });
+    // The replayable event log is bounded on its own (KINFLOW_EVENT_LOG_SIZE); keep it small here so
+    // the file measures run retention.
+    h = await harness({ file, engine: { eventLogSize: 1000 } });
     const flowId = await h.createFlow('stream', [manual, say], [['start', 'say']], { maxExecutions: 50 });
     const text = 'a fairly long message to give every run some weight '.repeat(20);
     const size = () =>

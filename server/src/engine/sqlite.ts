@@ -3,7 +3,7 @@ import type { ExecutionRecord, ExecutionStatus } from './types.js';
 
 /** The part of better-sqlite3's API the engine uses (the package ships no types here). */
 export interface SqliteStatement {
-  run(...params: unknown[]): { changes: number };
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }

@@ -2,7 +2,7 @@ import { newId } from '../db/ids.js';
 import type { RunState, StepRow } from './run-state.js';
 import { EXECUTION_COLUMNS, type SqliteDatabase, type SqliteStatement } from './sqlite.js';
 import { safeStringify, serializeData } from './truncate.js';
-import type { AlertRaisedEvent } from './types.js';
+import type { AlertRaisedEvent, PipelineExecutionEvent } from './types.js';
 
 interface Claim {
   executionId: string;
@@ -13,6 +13,9 @@ interface Claim {
   resume: string;
   resolve: (won: boolean) => void;
 }
+
+/** Execution events kept replayable by default (KINFLOW_EVENT_LOG_SIZE). */
+export const DEFAULT_EVENT_LOG_SIZE = 100_000;
 
 /** An alert as buffered for the next commit: the published event, with the time still in epoch ms. */
 export type AlertInsert = Omit<AlertRaisedEvent, 'createdAt'> & { createdAt: number };
@@ -30,6 +33,10 @@ export class ExecutionStore {
     { scope: string; flowId: string | null; key: string; value: unknown }
   >();
   private readonly alerts: AlertInsert[] = [];
+  private readonly events: PipelineExecutionEvent[] = [];
+  /** Newest event id written, and the id up to which the log was last trimmed. */
+  private lastEventId = 0;
+  private trimmedTo = -1;
   private claims: Claim[] = [];
   private afterCommit: Array<() => void> = [];
   private waiters: Array<() => void> = [];
@@ -48,6 +55,8 @@ export class ExecutionStore {
     | 'upsertVariable'
     | 'deleteVariable'
     | 'insertAlert'
+    | 'insertEvent'
+    | 'trimEvents'
     | 'runExists',
     SqliteStatement
   >;
@@ -56,6 +65,8 @@ export class ExecutionStore {
   constructor(
     readonly db: SqliteDatabase,
     private readonly log: (message: string, error?: unknown) => void,
+    /** How many of the newest execution events stay replayable. */
+    private readonly eventLogSize = DEFAULT_EVENT_LOG_SIZE,
   ) {
     this.sql = {
       insertRun: db.prepare(
@@ -89,6 +100,11 @@ export class ExecutionStore {
       ),
       deleteVariable: db.prepare(`delete from flow_variables where scope = ? and key = ?`),
       runExists: db.prepare(`select 1 from flow_executions where id = ?`),
+      insertEvent: db.prepare(
+        `insert into flow_execution_events (execution_id, flow_id, flow_name, seq, kind, status, step_key,
+          step_type, ports, elapsed_ms, error, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      trimEvents: db.prepare(`delete from flow_execution_events where id <= ?`),
       insertAlert: db.prepare(
         `insert into flow_alerts (id, level, message, flow_id, execution_id, step_key, node_id, created_at)
           values (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -122,6 +138,12 @@ export class ExecutionStore {
 
   insertAlert(alert: AlertInsert): void {
     this.alerts.push(alert);
+    this.schedule();
+  }
+
+  /** Buffers an event for the replay log; the commit gives it its `cursor`. */
+  insertEvent(event: PipelineExecutionEvent): void {
+    this.events.push(event);
     this.schedule();
   }
 
@@ -214,6 +236,7 @@ export class ExecutionStore {
     this.stepRows.clear();
     this.variables.clear();
     this.alerts.length = 0;
+    this.events.length = 0;
     for (const claim of claims) claim.resolve(this.claimWon.has(claim));
     this.claimWon.clear();
     for (const callback of callbacks) callback();
@@ -264,6 +287,32 @@ export class ExecutionStore {
         ),
       );
     }
+    for (const e of this.events) attempt(`event ${e.seq} of ${e.executionId}`, () => this.writeEvent(e));
+    // Trim the log in steps of a tenth of its size, so the delete runs rarely and in one range.
+    const keepFrom = this.lastEventId - this.eventLogSize;
+    if (keepFrom - this.trimmedTo > this.eventLogSize / 10 || (this.trimmedTo < 0 && keepFrom > 0)) {
+      attempt('event log trim', () => this.sql.trimEvents.run(keepFrom));
+      this.trimmedTo = keepFrom;
+    }
+  }
+
+  private writeEvent(e: PipelineExecutionEvent): void {
+    const { lastInsertRowid } = this.sql.insertEvent.run(
+      e.executionId,
+      e.flowId,
+      e.flowName,
+      e.seq,
+      e.kind,
+      e.status,
+      e.stepKey ?? null,
+      e.stepType ?? null,
+      e.ports ? JSON.stringify(e.ports) : null,
+      e.elapsedMs ?? null,
+      e.error ?? null,
+      e.at.getTime(),
+    );
+    e.cursor = Number(lastInsertRowid);
+    this.lastEventId = e.cursor;
   }
 
   private writeRun(run: RunState): void {

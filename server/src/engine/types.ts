@@ -26,6 +26,8 @@ export interface EngineOptions {
   services?: Record<string, unknown>;
   /** Where engine problems that have no run to be recorded in go. Default console.error. */
   logger?: (message: string, error?: unknown) => void;
+  /** How many of the newest execution events stay replayable for reconnecting subscribers. Default 100,000. */
+  eventLogSize?: number;
 }
 
 export type TriggerInput = {
@@ -82,6 +84,8 @@ export interface PipelineExecutionEvent {
   elapsedMs?: number;
   error?: string;
   at: Date;
+  /** Position in the replay log, set when the event is committed (absent if its log write failed). */
+  cursor?: number;
 }
 
 export interface AlertRaisedEvent {

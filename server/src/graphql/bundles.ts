@@ -318,7 +318,7 @@ builder.queryFields((t) => ({
     authScopes: { read: true },
     errors: { types: [NotFoundError] },
     args: {
-      id: t.arg.globalID({ required: true, for: FlowRef, description: 'Global ID of the flow.' }),
+      id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       format: t.arg({ type: BundleFormatEnum, defaultValue: 'yaml', description: 'YAML (default) or JSON.' }),
     },
     resolve: async (_root, { id, format }, { em, services }) => {

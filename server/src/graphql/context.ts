@@ -31,7 +31,12 @@ export interface EngineApi {
 }
 
 /** Topics carried to subscriptions (in process today; Redis when running several instances). */
-export type AppPubSub = PubSub<{ execution: [PipelineExecutionEvent]; alert: [AlertRaisedEvent] }>;
+export type AppPubSub = PubSub<{
+  execution: [PipelineExecutionEvent];
+  alert: [AlertRaisedEvent];
+  /** Ids of alerts someone just acknowledged, so other open apps update their badges. */
+  alertsAcknowledged: [{ ids: string[] }];
+}>;
 
 /** Long-lived services the resolvers call; built once at start. */
 export interface AppServices {

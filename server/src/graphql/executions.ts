@@ -5,8 +5,15 @@ import {
   resolveCursorConnection,
   type ResolveCursorConnectionArgs,
 } from '@pothos/plugin-relay';
+import { wrap, type FilterQuery } from '@mikro-orm/core';
 import { filter, pipe } from 'graphql-yoga';
-import { EXECUTION_STATUSES, Flow, FlowExecution, FlowExecutionStep } from '../db/entities/index.js';
+import {
+  EXECUTION_STATUSES,
+  Flow,
+  FlowExecution,
+  FlowExecutionEvent,
+  FlowExecutionStep,
+} from '../db/entities/index.js';
 import { EngineError } from '../engine/errors.js';
 import type { ExecutionRecord, PipelineExecutionEvent } from '../engine/types.js';
 import { builder } from './builder.js';
@@ -14,12 +21,19 @@ import { InputValidationError } from './input-validation.js';
 import type { GraphQLContext } from './context.js';
 import { ErrorInterface } from './errors.js';
 import { FlowRef } from './flow-types.js';
+import { parseEventCursor, replayThenLive, ReplayUnavailable } from './replay.js';
+
+const ACTIVE = ['running', 'waiting'] as const;
+
+/** Stored events are read back in pages of this many while a reconnecting client catches up. */
+const REPLAY_PAGE = 1000;
 
 export function toRecord(row: Omit<FlowExecution, 'snapshot'>): ExecutionRecord {
   return {
     id: row.id,
     flowId: row.flow.id,
-    flowName: '',
+    // Filled when the query populated the flow (list and node loads do).
+    flowName: wrap(row.flow).isInitialized() ? row.flow.name : '',
     flowVersion: row.flowVersion,
     status: row.status,
     triggerType: row.triggerType,
@@ -45,7 +59,9 @@ export function toRecord(row: Omit<FlowExecution, 'snapshot'>): ExecutionRecord 
 }
 
 async function loadRun(em: GraphQLContext['em'], id: string | null): Promise<ExecutionRecord | null> {
-  const row = id ? await em.findOne(FlowExecution, { id }, { exclude: ['snapshot'] }) : null;
+  const row = id
+    ? await em.findOne(FlowExecution, { id }, { exclude: ['snapshot'], populate: ['flow'] })
+    : null;
   return row ? toRecord(row) : null;
 }
 
@@ -118,12 +134,23 @@ builder.node(ExecutionRef, {
   id: { resolve: (run) => run.id },
   authScopes: readableWith({ read: true }),
   loadMany: async (ids, { em }) =>
-    (await em.find(FlowExecution, { id: { $in: ids as string[] } }, { exclude: ['snapshot'] })).map(toRecord),
+    (
+      await em.find(
+        FlowExecution,
+        { id: { $in: ids as string[] } },
+        { exclude: ['snapshot'], populate: ['flow'] },
+      )
+    ).map(toRecord),
   fields: (t) => ({
     flow: t.field({
       type: FlowRef,
       description: 'The flow that ran.',
       resolve: (run, _args, { em }) => em.findOneOrFail(Flow, { id: run.flowId }),
+    }),
+    flowName: t.string({
+      description: 'Name of the flow that ran (its current name).',
+      resolve: async (run, _args, { em }) =>
+        run.flowName || (await em.findOneOrFail(Flow, { id: run.flowId }, { fields: ['name'] })).name,
     }),
     flowVersion: t.exposeInt('flowVersion', { description: 'Version of the flow graph the run executed.' }),
     status: t.expose('status', { type: ExecutionStatusEnum, description: 'Where the run stands.' }),
@@ -199,6 +226,18 @@ builder.node(ExecutionRef, {
     eventSeq: t.exposeInt('eventSeq', {
       description: 'Sequence number of the last event published for the run.',
     }),
+    childExecutions: t.field({
+      type: [ExecutionRef],
+      description: 'Runs this run started through `trigger_flow` steps, oldest first.',
+      resolve: async (run, _args, { em }) =>
+        (
+          await em.find(
+            FlowExecution,
+            { parentExecution: run.id },
+            { orderBy: { id: 'asc' }, limit: 100, exclude: ['snapshot'], populate: ['flow'] },
+          )
+        ).map(toRecord),
+    }),
     timeline: t.field({
       type: [StepRunRef],
       description: 'Every step attempt, in order.',
@@ -237,8 +276,69 @@ const PipelineEventRef = builder.objectRef<PipelineExecutionEvent>('PipelineExec
     elapsedMs: t.exposeInt('elapsedMs', { nullable: true, description: 'Time taken so far, ms.' }),
     error: t.exposeString('error', { nullable: true, description: 'Error message, for failures.' }),
     at: t.expose('at', { type: 'DateTime', description: 'When it happened.' }),
+    cursor: t.string({
+      nullable: true,
+      description:
+        'Position in the replay log: pass the last one seen as `after` when resubscribing to get what was ' +
+        'missed. Null only if the event could not be logged.',
+      resolve: (e) => (e.cursor === undefined ? null : String(e.cursor)),
+    }),
   }),
 });
+
+const PipelineFeedItemRef = builder.unionType('PipelineExecutionFeedItem', {
+  description: 'An execution event, or the marker that events before it could not be replayed.',
+  types: [PipelineEventRef, ReplayUnavailable],
+  resolveType: (item) => (item instanceof ReplayUnavailable ? ReplayUnavailable : PipelineEventRef),
+});
+
+function eventFromRow(row: FlowExecutionEvent): PipelineExecutionEvent {
+  return {
+    executionId: row.executionId,
+    flowId: row.flowId,
+    flowName: row.flowName,
+    seq: row.seq,
+    kind: row.kind as PipelineExecutionEvent['kind'],
+    status: row.status as PipelineExecutionEvent['status'],
+    ...(row.stepKey !== null && row.stepKey !== undefined && { stepKey: row.stepKey }),
+    ...(row.stepType !== null && row.stepType !== undefined && { stepType: row.stepType }),
+    ...(row.ports && { ports: row.ports }),
+    ...(row.elapsedMs !== null && row.elapsedMs !== undefined && { elapsedMs: row.elapsedMs }),
+    ...(row.error !== null && row.error !== undefined && { error: row.error }),
+    at: row.at,
+    cursor: row.id,
+  };
+}
+
+/** Stored events after `after` (in pages), or the marker when some were already trimmed away. */
+async function* storedEventsAfter(
+  em: GraphQLContext['em'],
+  after: number,
+  where: { flowId?: string; executionId?: string },
+): AsyncGenerator<PipelineExecutionEvent | ReplayUnavailable> {
+  const oldest = await em
+    .fork()
+    .findOne(FlowExecutionEvent, { id: { $gt: 0 } }, { orderBy: { id: 'asc' }, fields: ['id'] });
+  if (oldest && after < oldest.id - 1) {
+    yield new ReplayUnavailable(
+      'Events after this cursor are no longer kept; refetch the runs you show.',
+      String(oldest.id - 1),
+    );
+    return;
+  }
+  for (let cursor = after; ;) {
+    const page = await em
+      .fork()
+      .find(
+        FlowExecutionEvent,
+        { id: { $gt: cursor }, ...where },
+        { orderBy: { id: 'asc' }, limit: REPLAY_PAGE },
+      );
+    for (const row of page) yield eventFromRow(row);
+    if (page.length < REPLAY_PAGE) return;
+    cursor = page[page.length - 1]!.id;
+  }
+}
 
 builder.objectType(EngineError, {
   name: 'RunRefusedError',
@@ -264,18 +364,22 @@ builder.queryFields((t) => ({
   executions: t.connection(
     {
       type: ExecutionRef,
-      description: 'Runs, newest first, filtered by flow, status and time.',
+      description: 'Runs, newest first, filtered by flow, status, trigger type and time.',
       authScopes: { read: true },
       args: {
         flowId: t.arg.globalID({ description: 'Only runs of this flow.' }),
         status: t.arg({ type: [ExecutionStatusEnum], description: 'Only runs in one of these states.' }),
+        active: t.arg.boolean({
+          description: 'Only runs still going (running or waiting) when true; only the others when false.',
+        }),
+        triggerType: t.arg.stringList({ description: 'Only runs started by one of these trigger types.' }),
         since: t.arg({ type: 'DateTime', description: 'Only runs recorded at or after this time.' }),
         until: t.arg({ type: 'DateTime', description: 'Only runs recorded before this time.' }),
       },
       resolve: async (_root, args, { em }) => {
-        const filter = {
+        const where: FilterQuery<FlowExecution> = {
           ...(args.flowId && { flow: args.flowId.id }),
-          ...(args.status?.length && { status: { $in: args.status } }),
+          ...(args.triggerType?.length && { triggerType: { $in: args.triggerType } }),
           ...((args.since || args.until) && {
             createdAt: {
               ...(args.since && { $gte: args.since }),
@@ -283,6 +387,12 @@ builder.queryFields((t) => ({
             },
           }),
         };
+        const statuses = [
+          ...(args.status?.length ? [{ status: { $in: args.status } }] : []),
+          ...(args.active === true ? [{ status: { $in: ACTIVE } }] : []),
+          ...(args.active === false ? [{ status: { $nin: ACTIVE } }] : []),
+        ];
+        if (statuses.length) Object.assign(where, { $and: statuses });
         const connection = await resolveCursorConnection(
           { args, toCursor: (run: ExecutionRecord) => run.id },
           async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
@@ -291,29 +401,49 @@ builder.queryFields((t) => ({
               await em.find(
                 FlowExecution,
                 {
-                  ...filter,
+                  ...where,
                   ...((before || after) && {
                     id: { ...(before && { $gt: before }), ...(after && { $lt: after }) },
                   }),
                 },
-                { limit, orderBy: { id: inverted ? 'asc' : 'desc' }, exclude: ['snapshot'] },
+                {
+                  limit,
+                  orderBy: { id: inverted ? 'asc' : 'desc' },
+                  exclude: ['snapshot'],
+                  populate: ['flow'],
+                },
               )
             ).map(toRecord),
         );
-        return { ...connection, totalCount: await em.count(FlowExecution, filter) };
+        // Counted only when asked for: a count over a long history is not free.
+        return { ...connection, totalCount: () => em.count(FlowExecution, where) };
       },
     },
     {
       description: 'A page of runs.',
-      fields: (c) => ({
-        totalCount: c.int({
-          description: 'Runs matching the filter, over all pages (not only this one).',
-          resolve: (connection) => (connection as { totalCount: number }).totalCount,
+      fields: (t) => ({
+        totalCount: t.int({
+          description: 'How many runs match the filters, over all pages.',
+          resolve: (connection) =>
+            (connection as unknown as { totalCount: () => Promise<number> }).totalCount(),
         }),
       }),
     },
     { description: 'A run in a page of runs.' },
   ),
+  executionEventsCursor: t.string({
+    nullable: true,
+    description:
+      'Cursor of the newest stored execution event. Read it before (or with) the runs you show, then ' +
+      'subscribe with it as `after`: nothing published in between is missed. Null before the first event.',
+    authScopes: { read: true },
+    resolve: async (_root, _args, { em }) => {
+      const newest = await em
+        .fork()
+        .findOne(FlowExecutionEvent, { id: { $gt: 0 } }, { orderBy: { id: 'desc' }, fields: ['id'] });
+      return newest ? String(newest.id) : null;
+    },
+  }),
   execution: t.field({
     type: ExecutionRef,
     nullable: true,
@@ -386,22 +516,35 @@ builder.mutationFields((t) => ({
 
 builder.subscriptionFields((t) => ({
   pipelineExecutionEvents: t.field({
-    type: PipelineEventRef,
-    description: 'Live status changes of runs and steps, optionally of one flow or one run.',
+    type: PipelineFeedItemRef,
+    description:
+      'Live status changes of runs and steps, optionally of one flow or one run. With `after` (the ' +
+      '`cursor` of the last event seen) it first replays the stored events since then, then goes live, ' +
+      'without duplicates; if that cursor is older than what is kept, a `ReplayUnavailable` comes first.',
     authScopes: { read: true },
     args: {
       flowId: t.arg.globalID({ description: 'Only events of this flow.' }),
       executionId: t.arg.globalID({ description: 'Only events of this run.' }),
+      after: t.arg.string({ description: 'Cursor of the last event the client saw; replay from there.' }),
     },
-    subscribe: (_root, args, { services }) =>
-      pipe(
-        services.pubsub.subscribe('execution'),
-        filter(
-          (event: PipelineExecutionEvent) =>
-            (!args.flowId || event.flowId === args.flowId.id) &&
-            (!args.executionId || event.executionId === args.executionId.id),
-        ),
-      ),
+    subscribe: (_root, args, { services, em }) => {
+      const after = parseEventCursor(args.after);
+      const accept = (event: PipelineExecutionEvent) =>
+        (!args.flowId || event.flowId === args.flowId.id) &&
+        (!args.executionId || event.executionId === args.executionId.id);
+      const live = services.pubsub.subscribe('execution');
+      if (after === null) return pipe(live, filter(accept));
+      const where = {
+        ...(args.flowId && { flowId: args.flowId.id }),
+        ...(args.executionId && { executionId: args.executionId.id }),
+      };
+      return replayThenLive<PipelineExecutionEvent, ReplayUnavailable>({
+        live,
+        accept,
+        replay: () => storedEventsAfter(em, after, where),
+        keyOf: (item) => (item instanceof ReplayUnavailable ? undefined : item.cursor),
+      });
+    },
     resolve: (event) => event,
   }),
 }));

@@ -17,6 +17,7 @@ import './triggers.js';
 import './bundles.js';
 import './variables.js';
 import './activities.js';
+import './attention.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

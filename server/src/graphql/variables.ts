@@ -48,7 +48,7 @@ builder.queryFields((t) => ({
       errors: { types: [InputValidationError, NotFoundError] },
       args: {
         scope: t.arg({ type: ScopeEnum, required: true, description: 'FLOW or GLOBAL.' }),
-        flowId: t.arg.globalID({ for: FlowRef, description: 'The flow, for FLOW variables.' }),
+        flowId: t.arg.globalID({ description: 'The flow, for FLOW variables.' }),
       },
       validate: scopeArgs,
       resolve: async (_root, args, { em, services }) =>
@@ -70,7 +70,7 @@ builder.mutationFields((t) => ({
     errors: { types: [InputValidationError, NotFoundError] },
     args: {
       scope: t.arg({ type: ScopeEnum, required: true, description: 'FLOW or GLOBAL.' }),
-      flowId: t.arg.globalID({ for: FlowRef, description: 'The flow, for FLOW variables.' }),
+      flowId: t.arg.globalID({ description: 'The flow, for FLOW variables.' }),
       key: t.arg.string({ required: true, description: 'Variable name.', validate: variableKey }),
       value: t.arg({ type: 'JSON', description: 'The value (any JSON; null when left out).' }),
     },
@@ -91,7 +91,7 @@ builder.mutationFields((t) => ({
     errors: { types: [InputValidationError, NotFoundError] },
     args: {
       scope: t.arg({ type: ScopeEnum, required: true, description: 'FLOW or GLOBAL.' }),
-      flowId: t.arg.globalID({ for: FlowRef, description: 'The flow, for FLOW variables.' }),
+      flowId: t.arg.globalID({ description: 'The flow, for FLOW variables.' }),
       key: t.arg.string({ required: true, description: 'Variable name.', validate: variableKey }),
     },
     validate: scopeArgs,

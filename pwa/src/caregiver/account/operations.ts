@@ -22,6 +22,9 @@ export const LoginMutation = graphql(`
       ... on InvalidInputError {
         message
       }
+      ... on LoginThrottledError {
+        message
+      }
     }
   }
 `);

@@ -116,3 +116,28 @@ export const FlowAlert = defineEntity({
   },
 });
 export type FlowAlert = InferEntity<typeof FlowAlert>;
+
+/**
+ * The replayable log of published execution events. `id` is the cursor a subscriber passes back as
+ * `after` to replay what it missed; only the newest events are kept (see the engine's event log).
+ */
+export const FlowExecutionEvent = defineEntity({
+  name: 'FlowExecutionEvent',
+  tableName: 'flow_execution_events',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    executionId: p.string(),
+    flowId: p.string(),
+    flowName: p.string(),
+    seq: p.integer(),
+    kind: p.string(),
+    status: p.string(),
+    stepKey: p.string().nullable(),
+    stepType: p.string().nullable(),
+    ports: p.json<string[]>().nullable(),
+    elapsedMs: p.integer().nullable(),
+    error: p.text().nullable(),
+    at: p.datetime(),
+  },
+});
+export type FlowExecutionEvent = InferEntity<typeof FlowExecutionEvent>;

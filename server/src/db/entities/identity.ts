@@ -21,6 +21,9 @@ export const User = defineEntity({
     passwordHash: p.string(),
     disabled: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
+    // Added by a later migration, so it comes after created_at in the table.
+    /** When the person last looked at what needs attention: failed runs after it count as new. */
+    attentionSeenAt: p.datetime().nullable(),
   },
 });
 export type User = InferEntity<typeof User>;

@@ -1,6 +1,6 @@
 import { ApiKey, AuthSession, Device, User } from './identity.js';
 import { Flow, FlowActionTemplate, FlowEdge, FlowStep, FlowVariable } from './flow.js';
-import { FlowAlert, FlowExecution, FlowExecutionStep } from './execution.js';
+import { FlowAlert, FlowExecution, FlowExecutionEvent, FlowExecutionStep } from './execution.js';
 import { PersonActivity } from './activity.js';
 import { GatewayNode, InfoCard, Prompt, TelemetryLatest, TelemetrySample } from './home.js';
 
@@ -22,6 +22,7 @@ export const allEntities = [
   FlowVariable,
   FlowExecution,
   FlowExecutionStep,
+  FlowExecutionEvent,
   FlowAlert,
   GatewayNode,
   TelemetryLatest,

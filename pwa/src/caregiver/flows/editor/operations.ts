@@ -125,13 +125,16 @@ export const TestStep = graphql(`
 export const ExecutionEvents = graphql(`
   subscription FlowEvents($flowId: ID!) {
     pipelineExecutionEvents(flowId: $flowId) {
-      executionId
-      kind
-      status
-      stepKey
-      ports
-      error
-      seq
+      __typename
+      ... on PipelineExecutionEvent {
+        executionId
+        kind
+        status
+        stepKey
+        ports
+        error
+        seq
+      }
     }
   }
 `);

@@ -21,7 +21,8 @@ export function useLiveRun(flowId: string) {
 
   const subscription = client.subscription(ExecutionEvents, { flowId }).subscribe((result) => {
     const event = result.data?.pipelineExecutionEvents;
-    if (!event) return;
+    // Without `after` the feed never replays, so a ReplayUnavailable marker cannot arrive here.
+    if (event?.__typename !== 'PipelineExecutionEvent') return;
     // A newer run (a sensor just fired) takes over the canvas.
     if (event.executionId !== executionId.value) {
       if (event.kind !== 'EXECUTION' || event.status !== 'PENDING') {
