@@ -18,6 +18,7 @@ import { discoverStepTypes } from './steps/registry.js';
 import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
 import { EngineError } from './engine/errors.js';
+import { CareService, createCareStepServices, createPairing, pairingLink } from './care/index.js';
 
 /** A trigger that fires just as its flow is disabled or deleted is not an error worth reporting. */
 function ignoreRaces(error: unknown): undefined {
@@ -40,7 +41,14 @@ export interface StartedKinflow {
   port: number;
   config: KinflowConfig;
   /** What the first start created; the password and key are only known on that start. */
-  credentials: { adminEmail: string; adminPassword?: string; apiKey?: string; deviceToken?: string };
+  credentials: {
+    adminEmail: string;
+    adminPassword?: string;
+    apiKey?: string;
+    deviceToken?: string;
+    /** First start with the demo: a 10-minute link that pairs the kitchen tablet. */
+    pairingUrl?: string;
+  };
   close(): Promise<void>;
 }
 
@@ -61,18 +69,24 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath);
   const registry = await discoverStepTypes();
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
+  const db = await rawDatabase(orm);
+  const care = new CareService(db);
   const engine = new FlowEngine({
     orm,
     registry,
     timezone: config.timezone,
     // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels.
-    services: { ...createActionServices({ orm, config, secrets, registry }) },
+    services: {
+      ...createActionServices({ orm, config, secrets, registry }),
+      care: createCareStepServices(care, db),
+    },
   });
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
   const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
   engine.events.subscribe((event) => pubsub.publish('execution', event));
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
+  engine.events.subscribe((event) => care.onExecutionEvent(event));
   // Expression problems are reported as `invalid_expression`, with the parser's message and position.
   const flows = new FlowService(registry, [
     (steps, edges) => checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
@@ -80,10 +94,10 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
 
   const em = orm.em.fork();
   const identity = await bootstrapIdentity(em, config);
-  let deviceToken: string | undefined;
-  if (identity.created && config.demo) deviceToken = (await loadDemoHousehold(em, flows)).deviceToken;
+  const demo = identity.created && config.demo ? await loadDemoHousehold(em, flows) : undefined;
 
   await engine.start();
+  await care.start(engine);
   const triggers = await TriggerRuntime.start({
     orm,
     registry,
@@ -102,6 +116,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     secrets,
     telemetry,
     triggers,
+    care,
   };
   const { server, wsServer } = createHttpServer(orm, services);
   await new Promise<void>((resolve, reject) => {
@@ -110,10 +125,13 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
+  config.publicUrl ??= url;
+  const pairingUrl = demo && pairingLink(config.publicUrl, (await createPairing(em, demo.device)).code);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      care.stop();
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();
@@ -133,7 +151,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       adminEmail: identity.adminEmail,
       adminPassword: identity.adminPassword,
       apiKey: identity.apiKey,
-      deviceToken,
+      deviceToken: demo?.deviceToken,
+      pairingUrl,
     },
     close,
   };

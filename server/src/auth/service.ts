@@ -46,7 +46,7 @@ export async function resolveToken(em: EntityManager, token: string): Promise<Ac
     return { kind: 'apiKey', id: key.id, name: key.name, scopes: key.scopes };
   }
   if (kind === 'device') {
-    const device = await em.findOne(Device, { tokenHash });
+    const device = await em.findOne(Device, { tokenHash, revokedAt: null });
     if (!device) return null;
     return { kind: 'device', id: device.id, name: device.name };
   }

@@ -5,6 +5,8 @@ export interface KinflowConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** KINFLOW_PUBLIC_URL: the address tablets reach the server at (pairing links); http://localhost:<port> when unset. */
+  publicUrl?: string;
   /** Absolute path of the SQLite file, or ':memory:'. */
   sqlitePath: string;
   adminEmail?: string;
@@ -117,6 +119,7 @@ export function loadConfig(
     schedulerTickMs:
       parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,
     telemetryAutoRegister: truthy(env.KINFLOW_TELEMETRY_AUTO_REGISTER),
+    publicUrl: env.KINFLOW_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

@@ -33,6 +33,7 @@ export const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
         write: 'Create, change and delete flows.',
         trigger: 'Start, cancel and rerun runs.',
         ingest: 'Push telemetry and node events.',
+        respond: 'Answer check-in prompts on the senior’s behalf (a voice assistant).',
       })[scope],
   ),
 });
@@ -73,7 +74,7 @@ export const ApiKeyRef = builder.node(builder.objectRef<ApiKeyRow>('ApiKey'), {
 export const DeviceRef = builder.node(builder.objectRef<DeviceRow>('Device'), {
   description: "A display device, typically a senior's wall or kitchen tablet.",
   id: { resolve: (device) => device.id },
-  authScopes: { $any: { read: true, device: true } },
+  authScopes: { $any: { read: true, device: true, respond: true, $granted: 'paired' } },
   loadMany: (ids, context) => context.em.find(Device, { id: { $in: ids as string[] } }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name, e.g. "Kitchen tablet".' }),

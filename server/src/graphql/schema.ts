@@ -14,6 +14,7 @@ import './action-templates.js';
 import './executions.js';
 import './flow-data-keys.js';
 import './triggers.js';
+import './tablets.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

@@ -8,6 +8,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   FLOW_INVALID: 422,
   INVALID_INPUT: 422,
   INVALID_CREDENTIALS: 401,
+  PROMPT_ALREADY_ANSWERED: 409,
+  PROMPT_EXPIRED: 410,
+  PAIRING_CODE_INVALID: 410,
 };
 
 /**
@@ -41,6 +44,13 @@ export function restPlugin() {
         tags: ['Telemetry'],
         responseStatus: 200,
       },
+      'Mutation.answerPrompt': {
+        method: 'POST',
+        path: '/prompts/:prompt/answer',
+        tags: ['Tablets'],
+        responseStatus: 200,
+      },
+      'Query.pendingPrompts': { method: 'GET', path: '/prompts', tags: ['Tablets'] },
       'Query.gatewayNodes': { method: 'GET', path: '/nodes', tags: ['Nodes'] },
       'Query.gatewayNode': { method: 'GET', path: '/nodes/:id', tags: ['Nodes'] },
       'Mutation.createNode': { method: 'POST', path: '/nodes', tags: ['Nodes'], responseStatus: 200 },

@@ -7,7 +7,7 @@ import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import sirv from 'sirv';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppServices, GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { bearerFrom, createContext } from './context.js';
@@ -92,7 +92,11 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
         const token = bearerFrom({ connectionParams: ctx.connectionParams });
         if (!token) return false;
         const em = orm.em.fork();
-        return (await resolveToken(em, token)) !== null;
+        const actor = await resolveToken(em, token);
+        // A tablet's socket is what makes it `online`; revoking the tablet closes it.
+        if (actor?.kind === 'device')
+          services.care.connections.attach(actor.id, (ctx.extra as { socket: WebSocket }).socket);
+        return actor !== null;
       },
       execute: (args) => (args.rootValue as Envelopers).execute(args),
       subscribe: (args) => (args.rootValue as Envelopers).subscribe(args),

@@ -1,7 +1,7 @@
-import { ApiKey, AuthSession, Device, User } from './identity.js';
+import { ApiKey, AuthSession, Device, DevicePairing, User } from './identity.js';
 import { Flow, FlowActionTemplate, FlowEdge, FlowStep, FlowVariable } from './flow.js';
 import { FlowAlert, FlowExecution, FlowExecutionStep } from './execution.js';
-import { GatewayNode, InfoCard, Prompt, TelemetryLatest, TelemetrySample } from './home.js';
+import { GatewayNode, InfoCard, Prompt, TabletDelivery, TelemetryLatest, TelemetrySample } from './home.js';
 
 export * from './identity.js';
 export * from './flow.js';
@@ -13,6 +13,7 @@ export const allEntities = [
   AuthSession,
   ApiKey,
   Device,
+  DevicePairing,
   Flow,
   FlowActionTemplate,
   FlowStep,
@@ -26,4 +27,5 @@ export const allEntities = [
   TelemetrySample,
   Prompt,
   InfoCard,
+  TabletDelivery,
 ];
