@@ -18,7 +18,13 @@ import { discoverStepTypes } from './steps/registry.js';
 import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
 import { EngineError } from './engine/errors.js';
-import { CareService, createCareStepServices, createPairing, pairingLink } from './care/index.js';
+import {
+  CareService,
+  createCareStepServices,
+  createPairing,
+  infoCardChecks,
+  pairingLink,
+} from './care/index.js';
 
 /** A trigger that fires just as its flow is disabled or deleted is not an error worth reporting. */
 function ignoreRaces(error: unknown): undefined {
@@ -90,6 +96,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   // Expression problems are reported as `invalid_expression`, with the parser's message and position.
   const flows = new FlowService(registry, [
     (steps, edges) => checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
+    infoCardChecks(db),
   ]);
 
   const em = orm.em.fork();

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_FLOW } from './fixtures.js';
 import { ADMIN, startTestServer, type TestServer } from './harness.js';
@@ -79,6 +78,10 @@ describe('pairing', () => {
   it('an expired code is refused', async () => {
     const { device } = await createTablet(server, 'Expiry tablet', 'Hall', admin);
     const pairing = (await server.gql(PAIR, { device: device.id }, admin)).data.createDevicePairing.data;
+    // better-sqlite3 ships no types; the test only needs prepare/run/close.
+    const { default: Database } = (await import('better-sqlite3' as string)) as {
+      default: new (file: string) => { prepare(sql: string): { run(...a: unknown[]): void }; close(): void };
+    };
     const db = new Database(path.join(server.dataDir, 'kinflow.sqlite'));
     db.prepare('update device_pairings set expires_at = ?').run(Date.now() - 1000);
     db.close();
@@ -341,5 +344,89 @@ describe('announcements', () => {
     const done = await waitForRun(server, runId, (r) => r.status === 'COMPLETED');
     expect(done.data.announcement).toMatchObject({ status: 'spoken', spokenBy: ['Lounge tablet'] });
     expect(done.completedSteps).not.toContain('missed');
+  });
+});
+
+describe('info cards', () => {
+  // A 1×1 PNG.
+  const PNG = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  const CREATE_CARD = `mutation($input: InfoCardInput!) { createInfoCard(input: $input) { ... on MutationCreateInfoCardSuccess { data { id bodyHtml approved } } } }`;
+
+  it('renders the safe Markdown subset without raw HTML; images need alt text and a real image type', async () => {
+    const card = (
+      await server.gql(CREATE_CARD, {
+        input: {
+          title: 'Stove',
+          body: '**Turn it off** after cooking.\n\n<script>alert(1)</script> [x](javascript:alert(1))',
+        },
+      })
+    ).data.createInfoCard.data;
+    expect(card.bodyHtml).toContain('<strong>Turn it off</strong>');
+    expect(card.bodyHtml).not.toContain('<script>');
+    expect(card.bodyHtml).toContain('&lt;script&gt;');
+    expect(card.bodyHtml).not.toContain('href');
+    const upload = (query: string, body: Buffer) =>
+      fetch(`${server.url}/media/cards/${encodeURIComponent(card.id)}${query}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'image/png' },
+        body: new Uint8Array(body),
+      });
+    expect((await upload('', PNG)).status).toBe(422);
+    expect((await upload('?alt=x', Buffer.from('GIF89a not allowed'))).status).toBe(415);
+    expect((await upload('?alt=x', Buffer.alloc(3 * 1024 * 1024, 1))).status).toBe(413);
+    const ok = await upload('?alt=' + encodeURIComponent('The cooker with its knobs'), PNG);
+    expect(ok.status).toBe(200);
+    const { imageUrl } = (await ok.json()) as { imageUrl: string };
+    const image = await fetch(`${server.url}${imageUrl}`);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(PNG);
+  });
+
+  it('an unapproved card is refused at save time; an approved one is shown on the tablet with its timer', async () => {
+    const card = (
+      await server.gql(CREATE_CARD, { input: { title: 'Lunch', body: 'Soup is in the fridge.' } })
+    ).data.createInfoCard.data;
+    const input = (name: string) => ({
+      name,
+      steps: [
+        { key: 'start', type: 'manual' },
+        { key: 'show', type: 'info_card', config: { cardId: card.id, room: 'Pantry', dismissSeconds: 30 } },
+      ],
+      edges: [{ source: 'start', target: 'show' }],
+    });
+    const refused = await server.gql(CREATE_FLOW, { input: input('Unapproved card') });
+    expect(refused.data.createFlow.__typename).toBe('FlowValidationError');
+    expect(refused.data.createFlow.issues[0]).toMatchObject({ stepKey: 'show', field: 'config.cardId' });
+    await server.gql(
+      `mutation($id: ID!) { approveInfoCard(id: $id, approved: true) { __typename } }`,
+      { id: card.id },
+      admin,
+    );
+    const flow = await server.gql(CREATE_FLOW, { input: input('Approved card') });
+    const { token } = await createTablet(server, 'Pantry tablet', 'Pantry', admin);
+    const tablet = feed(token);
+    await tablet.next((m) => m.kind === 'SNAPSHOT');
+    const runId = await trigger(server, flow.data.createFlow.data.id);
+    const shown = await tablet.next((m) => m.deliveries.some((d) => d.kind === 'CARD'));
+    const delivery = shown.deliveries.find((d) => d.kind === 'CARD') as any;
+    expect(delivery).toMatchObject({ dismissSeconds: 30, card: { title: 'Lunch' } });
+    const run = await waitForRun(server, runId, (r) => r.status === 'COMPLETED');
+    expect(run.data.info_card).toMatchObject({
+      title: 'Lunch',
+      dismissSeconds: 30,
+      onlineTablets: ['Pantry tablet'],
+    });
+    await server.gql(
+      `mutation($id: ID!) { acknowledgeDelivery(delivery: $id, status: DISMISSED) { __typename } }`,
+      { id: delivery.id },
+      token,
+    );
+    const closed = await tablet.next(
+      (m) => m.kind === 'DELIVERY' && !m.deliveries.some((d) => d.id === delivery.id),
+    );
+    expect(closed.deliveries.map((d) => d.id)).not.toContain(delivery.id);
   });
 });

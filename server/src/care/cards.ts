@@ -54,3 +54,33 @@ export function loadCard(db: SqliteDatabase, id: string): CardContent | undefine
     approved: row.approved === 1,
   };
 }
+
+/** Save-time check for info_card steps: the card must exist and be approved (the seed: "an approved InfoCard"). */
+export function infoCardChecks(db: SqliteDatabase) {
+  return (steps: Array<{ key: string; type: string; config: unknown }>) =>
+    steps.flatMap((step) => {
+      if (step.type !== 'info_card') return [];
+      const cardId = (step.config as { cardId?: unknown } | null)?.cardId;
+      if (typeof cardId !== 'string' || !cardId) return [];
+      const card = loadCard(db, decodeCardId(cardId));
+      if (!card)
+        return [{ stepKey: step.key, field: 'config.cardId', message: `info card ${cardId} does not exist` }];
+      if (!card.approved) {
+        return [
+          {
+            stepKey: step.key,
+            field: 'config.cardId',
+            message: `info card "${card.title}" is not approved yet; approve it before a flow may show it`,
+          },
+        ];
+      }
+      return [];
+    });
+}
+
+/** Card ids may be given raw or as the API's global ID. */
+export function decodeCardId(id: string): string {
+  if (/^[0-9a-f-]{36}$/i.test(id)) return id;
+  const decoded = Buffer.from(id, 'base64').toString('utf8');
+  return decoded.startsWith('InfoCard:') ? decoded.slice('InfoCard:'.length) : id;
+}

@@ -14,6 +14,7 @@ import { bearerFrom, createContext } from './context.js';
 import { resolveToken } from '../auth/service.js';
 import { restPlugin, statusForPayload } from './rest-sofa.js';
 import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
+import { CARD_MEDIA_PREFIX, handleCardMedia } from './card-images.js';
 
 /** The enveloped execute/subscribe travel in rootValue so WebSocket operations get the same plugins as HTTP. */
 type Envelopers = {
@@ -65,6 +66,10 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    if (path.startsWith(CARD_MEDIA_PREFIX)) {
+      void handleCardMedia(orm, services.config.dataDir, req, res);
       return;
     }
     if (path.startsWith(WEBHOOK_PATH_PREFIX)) {

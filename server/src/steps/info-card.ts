@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { careServices, targetFromConfig } from '../care/index.js';
+import { careServices, decodeCardId, targetFromConfig } from '../care/index.js';
 import { defineStepType, MAIN_PORT } from './step-type.js';
 
 export default defineStepType({
@@ -30,7 +30,7 @@ export default defineStepType({
   writes: () => ['info_card'],
   run: ({ config, execution, step, ...context }) => {
     const care = careServices(context);
-    const card = care.card(config.cardId.includes('-') ? config.cardId : decodeCardId(config.cardId));
+    const card = care.card(decodeCardId(config.cardId));
     if (!card) throw new Error(`info card ${config.cardId} does not exist`);
     // Approval is checked at save time too; a card un-approved since must not reach the senior.
     if (!card.approved) throw new Error(`info card "${card.title}" is not approved`);
@@ -56,8 +56,3 @@ export default defineStepType({
     };
   },
 });
-
-function decodeCardId(id: string): string {
-  const decoded = Buffer.from(id, 'base64').toString('utf8');
-  return decoded.startsWith('InfoCard:') ? decoded.slice('InfoCard:'.length) : id;
-}
