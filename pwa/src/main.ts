@@ -2,10 +2,11 @@ import urql from '@urql/vue';
 import type { Client } from '@urql/core';
 import { createApp, shallowRef, watch } from 'vue';
 import App from './App.vue';
-import { signOut, token, watchOtherTabs } from './auth/session';
-import { createKinflowClient, type KinflowClient } from './graphql/client';
 import { createKinflowRouter } from './router';
-import './styles/base.css';
+import { signOut, token, watchOtherTabs } from './shared/auth/session';
+import { createKinflowClient, type KinflowClient } from './shared/graphql/client';
+import './shared/styles/tokens.css';
+import './shared/styles/base.css';
 
 const router = createKinflowRouter();
 
@@ -14,7 +15,7 @@ function onUnauthenticated(): void {
   if (!token.value) return;
   signOut();
   const here = router.currentRoute.value;
-  if (here.meta.public) return;
+  if (here.meta.public || here.meta.audience === 'tablet') return;
   void router.replace({ name: 'login', query: { reason: 'expired', redirect: here.fullPath } });
 }
 
@@ -34,6 +35,7 @@ watch(
 
 watchOtherTabs((current) => {
   const here = router.currentRoute.value;
+  if (here.meta.audience === 'tablet') return;
   if (!current && !here.meta.public) void router.replace({ name: 'login' });
   if (current && here.name === 'login') void router.replace('/');
 });

@@ -1,35 +1,28 @@
 import { createRouter, createWebHistory, type Router } from 'vue-router';
-import { token } from './auth/session';
+import { caregiverRoutes } from './caregiver/routes';
+import { token } from './shared/auth/session';
+import { safeRedirect } from './shared/safe-redirect';
+import { tabletRoutes } from './tablet/routes';
 
-/** Only same-app paths are honoured, so a crafted link cannot send someone elsewhere after sign-in. */
-export function safeRedirect(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/';
-}
+export { safeRedirect };
 
+/**
+ * One router for both apps. Each app's views are lazy chunks behind its own shell, so the tablet
+ * never downloads the caregiver app (and the editor) and the other way round.
+ */
 export function createKinflowRouter(): Router {
   const router = createRouter({
     history: createWebHistory(import.meta.env.BASE_URL),
-    routes: [
-      {
-        path: '/login',
-        name: 'login',
-        component: () => import('./views/LoginView.vue'),
-        meta: { public: true, title: 'Sign in' },
-      },
-      {
-        path: '/',
-        name: 'flows',
-        component: () => import('./views/FlowsView.vue'),
-        meta: { title: 'Flows' },
-      },
-      { path: '/:rest(.*)*', redirect: '/' },
-    ],
+    routes: [...tabletRoutes, ...caregiverRoutes, { path: '/:rest(.*)*', redirect: '/' }],
   });
 
   router.beforeEach((to) => {
+    if (to.meta.audience === 'tablet') return true;
     if (to.meta.public) return to.name === 'login' && token.value ? safeRedirect(to.query.redirect) : true;
     if (token.value) return true;
-    return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+    // Asked for the landing page (even through its redirect): sign in and land there, no query needed.
+    const asked = to.redirectedFrom?.fullPath ?? to.fullPath;
+    return { name: 'login', query: asked === '/' ? {} : { redirect: asked } };
   });
 
   router.afterEach((to) => {

@@ -38,7 +38,7 @@ describe('signing in on a phone', () => {
   it('shows the caregiver the demo flows without sideways scrolling', async () => {
     const page = await phone();
     await signIn(page, CAREGIVER);
-    await page.waitForURL((url) => url.pathname === '/');
+    await page.waitForURL((url) => url.pathname === '/flows');
     await seeDemoFlows(page);
     await page.getByRole('banner').getByText(CAREGIVER.name).waitFor();
     expect(await storedToken(page)).toBeTruthy();
@@ -70,7 +70,7 @@ describe('signing in on a phone', () => {
 
     await page.reload();
     await seeDemoFlows(page);
-    expect(pathname(page)).toBe('/');
+    expect(pathname(page)).toBe('/flows');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/login');

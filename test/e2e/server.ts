@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startKinflow, type StartedKinflow } from '@kinflow/server';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 export const ADMIN = { email: 'admin@example.test', password: 'correct-horse-battery' };
 export const CAREGIVER = { email: 'casey@example.test', password: 'casey-cares-a-lot', name: 'Casey Morgan' };
@@ -13,12 +12,15 @@ const PWA_DIR = fileURLToPath(new URL('../../pwa/dist/', import.meta.url));
 export interface TestServer {
   /** Base URL for the browser, on 127.0.0.1 so no IPv6 lookup of "localhost" gets in the way. */
   url: string;
-  kinflow: StartedKinflow;
+  /** The server's own process (built `server/dist/main.js`), to kill or restart it. */
+  process: ServerProcess;
   graphql<T = Record<string, unknown>>(
     query: string,
     variables?: object,
     token?: string,
   ): Promise<GraphQLReply<T>>;
+  /** SIGTERM and start again on the same data folder and port (after `process.kill()` too). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -33,21 +35,16 @@ export async function startTestServer(): Promise<TestServer> {
   if (!fs.existsSync(path.join(PWA_DIR, 'index.html'))) {
     throw new Error(`${PWA_DIR} has no build: run \`pnpm --filter @kinflow/pwa build\` first`);
   }
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinflow-e2e-'));
-  const kinflow = await startKinflow({
-    dataDir,
-    port: 0,
-    host: '127.0.0.1',
-    demo: true,
-    quiet: true,
+  let proc = await startServerProcess({
     env: {
       KINFLOW_ADMIN_EMAIL: ADMIN.email,
       KINFLOW_ADMIN_PASSWORD: ADMIN.password,
       KINFLOW_PWA_DIR: PWA_DIR,
+      KINFLOW_DEMO: 'true',
       NODE_ENV: 'test',
     },
   });
-  const url = `http://127.0.0.1:${kinflow.port}`;
+  const url = proc.url;
 
   async function graphql<T>(query: string, variables: object = {}, token?: string): Promise<GraphQLReply<T>> {
     const response = await fetch(`${url}/graphql`, {
@@ -64,11 +61,15 @@ export async function startTestServer(): Promise<TestServer> {
 
   const server: TestServer = {
     url,
-    kinflow,
+    get process() {
+      return proc;
+    },
     graphql,
+    async restart() {
+      proc = await proc.restart();
+    },
     async close() {
-      await kinflow.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await proc.dispose();
     },
   };
   try {

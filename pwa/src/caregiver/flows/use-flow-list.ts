@@ -1,7 +1,7 @@
 import { useClientHandle } from '@urql/vue';
 import { ref } from 'vue';
-import { describeError } from '../graphql/errors';
-import { FlowsQuery, type FlowSummary } from '../graphql/operations';
+import { describeError } from '../../shared/graphql/errors';
+import { FlowsQuery, type FlowSummary } from './operations';
 
 export type ListStatus = 'loading' | 'ready' | 'error';
 
