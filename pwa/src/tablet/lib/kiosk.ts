@@ -63,10 +63,19 @@ export function useKiosk() {
   const card = computed(() => feed.value?.deliveries.find((d) => d.kind === 'CARD' && live(d)) ?? null);
   const caption = computed(
     () =>
-      feed.value?.deliveries.find((d) => (d.kind === 'ANNOUNCEMENT' || d.kind === 'POPUP') && live(d)) ?? null,
+      feed.value?.deliveries.find((d) => (d.kind === 'ANNOUNCEMENT' || d.kind === 'POPUP') && live(d)) ??
+      null,
   );
   const screen = computed(() =>
-    confirmation.value ? 'confirmation' : prompt.value ? 'prompt' : card.value ? 'card' : caption.value ? 'caption' : 'idle',
+    confirmation.value
+      ? 'confirmation'
+      : prompt.value
+        ? 'prompt'
+        : card.value
+          ? 'card'
+          : caption.value
+            ? 'caption'
+            : 'idle',
   );
 
   function showConfirmation(value: Confirmation) {
@@ -75,14 +84,22 @@ export function useKiosk() {
     confirmationTimer = setTimeout(() => (confirmation.value = null), CONFIRMATION_MS);
   }
 
-  function report(delivery: TabletDelivery, status: 'SPOKEN' | 'FAILED' | 'SHOWN' | 'DISMISSED', reason?: string) {
-    request(AcknowledgeDelivery, { delivery: delivery.id, status, reason: reason ?? null }, tabletToken.value).catch(
-      () => {},
-    );
+  function report(
+    delivery: TabletDelivery,
+    status: 'SPOKEN' | 'FAILED' | 'SHOWN' | 'DISMISSED',
+    reason?: string,
+  ) {
+    request(
+      AcknowledgeDelivery,
+      { delivery: delivery.id, status, reason: reason ?? null },
+      tabletToken.value,
+    ).catch(() => {});
   }
 
   const reportedHere = (delivery: TabletDelivery) =>
-    delivery.reports.some((r) => r.deviceId === device.value?.id && (r.status === 'SPOKEN' || r.status === 'FAILED'));
+    delivery.reports.some(
+      (r) => r.deviceId === device.value?.id && (r.status === 'SPOKEN' || r.status === 'FAILED'),
+    );
 
   /** Speaks new announcements once (not again after a reconnect) and asks new prompts aloud. */
   function speakNew(message: FeedMessage) {
@@ -126,7 +143,9 @@ export function useKiosk() {
       retryAttempts: Infinity,
       // Randomised exponential backoff, 1 s doubling to at most 15 s.
       retryWait: (retries) =>
-        new Promise((resolve) => setTimeout(resolve, Math.min(15_000, 1000 * 2 ** retries) * (0.5 + Math.random() / 2))),
+        new Promise((resolve) =>
+          setTimeout(resolve, Math.min(15_000, 1000 * 2 ** retries) * (0.5 + Math.random() / 2)),
+        ),
       shouldRetry: (event) => (event as CloseEvent | undefined)?.code !== 4403,
       on: {
         connecting: () => {
@@ -191,7 +210,12 @@ export function useKiosk() {
   async function answer(p: TabletPrompt, action: Action) {
     answered.add(p.id);
     stopSpeaking();
-    const queued: QueuedAnswer = { answerId: crypto.randomUUID(), promptId: p.id, action, queuedAt: Date.now() };
+    const queued: QueuedAnswer = {
+      answerId: crypto.randomUUID(),
+      promptId: p.id,
+      action,
+      queuedAt: Date.now(),
+    };
     // Into the outbox first: if the page dies mid-request, the answer is still sent later.
     await outbox.put(queued);
     await flushing;

@@ -12,11 +12,12 @@ interface OutboxDb extends DBSchema {
 }
 
 let db: Promise<IDBPDatabase<OutboxDb>> | undefined;
-const open = () => (db ??= openDB<OutboxDb>('kinflow-tablet', 1, {
-  upgrade(database) {
-    database.createObjectStore('answers', { keyPath: 'answerId' });
-  },
-}));
+const open = () =>
+  (db ??= openDB<OutboxDb>('kinflow-tablet', 1, {
+    upgrade(database) {
+      database.createObjectStore('answers', { keyPath: 'answerId' });
+    },
+  }));
 
 /**
  * Answers waiting to reach the server, in IndexedDB so a reload or a power cut loses none. Each keeps
