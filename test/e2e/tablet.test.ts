@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, type OpenedPage } from './browser.js';
-import { startTestServer, type TestServer } from './server.js';
+import { signIn } from './app.js';
+import { ADMIN, startTestServer, type TestServer } from './server.js';
 import {
   adminToken,
   alertsOf,
@@ -11,6 +12,7 @@ import {
   deviceId,
   flowByName,
   gql,
+  LANDSCAPE,
   openTablet,
   pairingUrl,
   run,
@@ -314,5 +316,33 @@ describe('pairing', () => {
 
     await gql(server, admin, `mutation($id: ID!) { revokeDevice(id: $id) { __typename } }`, { id: device });
     await first.page.getByRole('heading', { name: 'This tablet is not set up yet' }).waitFor();
+  });
+});
+
+describe('the caregiver’s Tablets screen', () => {
+  it('lists the tablets, shows a pairing code and QR, and answers a waiting check-in on the senior’s behalf', async () => {
+    const o = await openPage(browser, server.url, { ...LANDSCAPE, locale: 'en-GB' });
+    opened.push(o);
+    const runId = await trigger(server, admin, await checkInFlow('On behalf in the app', 120), 'start');
+    await signIn(o.page, ADMIN);
+    await o.page.getByRole('heading', { level: 1, name: 'Flows' }).waitFor();
+    await o.page.goto('/tablets');
+    await o.page.getByRole('heading', { level: 3, name: 'Kitchen tablet', exact: true }).waitFor();
+    await o.page
+      .getByRole('listitem')
+      .filter({ hasText: 'Kitchen tablet' })
+      .first()
+      .getByRole('button', { name: 'Pair' })
+      .click();
+    await o.page.getByRole('img', { name: /QR code for .*\/tablet\/pair\?code=/ }).waitFor();
+    await o.page.getByText(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/).waitFor();
+    await o.page
+      .getByRole('listitem')
+      .filter({ hasText: 'On behalf in the app: all well?' })
+      .getByRole('button', { name: 'I’m okay' })
+      .click();
+    await o.page.getByText('Answer recorded on the senior’s behalf.').waitFor();
+    const done = await settledRun(server, admin, runId);
+    expect(done.data.interactive_response.channel).toBe('caregiver');
   });
 });

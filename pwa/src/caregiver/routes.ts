@@ -1,5 +1,6 @@
 import type { RouteRecordRaw } from 'vue-router';
 import { flowRoutes } from './flows/routes';
+import { tabletAdminRoutes } from './tablets/routes';
 
 /**
  * The caregiver app. Each area (flows, runs, alerts, nodes, tablets …) exports its routes from its
@@ -17,6 +18,6 @@ export const caregiverRoutes: RouteRecordRaw[] = [
     path: '/',
     component: () => import('./CaregiverShell.vue'),
     meta: { audience: 'caregiver' },
-    children: [{ path: '', name: 'home', redirect: { name: 'flows' } }, ...flowRoutes],
+    children: [{ path: '', name: 'home', redirect: { name: 'flows' } }, ...flowRoutes, ...tabletAdminRoutes],
   },
 ];
