@@ -111,7 +111,6 @@ export const Prompt = defineEntity({
       .onCreate(() => newId()),
     /** Target: this tablet, else every tablet in `room`, else every tablet. */
     device: () => p.manyToOne(Device).nullable().deleteRule('set null'),
-    room: p.string().nullable(),
     executionId: p.string().nullable(),
     stepKey: p.string().nullable(),
     message: p.text(),
@@ -122,16 +121,18 @@ export const Prompt = defineEntity({
     timeoutAction: p.enum(['escalate', 'dismiss']),
     status: p.enum(['open', 'answered', 'timeout', 'cancelled']).default('open'),
     answer: p.string().nullable(),
-    /** The client-made id of the winning answer: the same answer sent again gets the same result. */
-    answerId: p.string().nullable(),
     /** tablet, caregiver (on the senior's behalf) or api. */
     answeredVia: p.string().nullable(),
-    /** Device or user id of who answered, and their name. */
-    answeredById: p.string().nullable(),
-    answeredByName: p.string().nullable(),
     answeredAt: p.datetime().nullable(),
     expiresAt: p.datetime(),
     createdAt: p.datetime().onCreate(() => new Date()),
+    // Added by a later migration, so listed last (SQLite appends new columns).
+    room: p.string().nullable(),
+    /** The client-made id of the winning answer: the same answer sent again gets the same result. */
+    answerId: p.string().nullable(),
+    /** Device or user id of who answered, and their name. */
+    answeredById: p.string().nullable(),
+    answeredByName: p.string().nullable(),
   },
 });
 export type Prompt = InferEntity<typeof Prompt>;
@@ -149,13 +150,13 @@ export const InfoCard = defineEntity({
     body: p.text(),
     /** File name of the uploaded image under <data dir>/cards. */
     imageUrl: p.string().nullable(),
-    imageAlt: p.string().nullable(),
     approved: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
+    imageAlt: p.string().nullable(),
   },
 });
 export type InfoCard = InferEntity<typeof InfoCard>;

@@ -77,15 +77,16 @@ export const Device = defineEntity({
     person: p.string().nullable(),
     tokenPrefix: p.string(),
     tokenHash: p.string().unique(),
+    lastSeenAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    // Added by a later migration, so listed last (SQLite appends new columns).
     /** BCP 47 language tag the tablet speaks and formats dates in. */
     locale: p.string().default('en-GB'),
     /** Preferred speech synthesis voice (its name); the locale's default voice when null. */
     voiceName: p.string().nullable(),
     voiceRate: p.float().default(0.9),
-    lastSeenAt: p.datetime().nullable(),
     /** Revoked tablets cannot sign in any more; their open connection is closed at once. */
     revokedAt: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
   },
 });
 export type Device = InferEntity<typeof Device>;
