@@ -10,6 +10,7 @@ const proxy: Record<string, ProxyOptions> = {
   '/graphql': { target: API, ws: true, changeOrigin: true },
   '/v1': { target: API, changeOrigin: true },
   '/healthz': { target: API, changeOrigin: true },
+  '/media': { target: API, changeOrigin: true },
 };
 
 export default defineConfig({
@@ -42,7 +43,7 @@ export default defineConfig({
       workbox: {
         navigateFallback: 'index.html',
         // These are served by the API, never by the app shell, even when the network is down.
-        navigateFallbackDenylist: [/^\/graphql/, /^\/v1(\/|$)/, /^\/healthz/, /^\/openapi/],
+        navigateFallbackDenylist: [/^\/graphql/, /^\/v1(\/|$)/, /^\/healthz/, /^\/openapi/, /^\/media\//],
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
         cleanupOutdatedCaches: true,
       },

@@ -25,6 +25,13 @@ import { TriggerRuntime } from './triggers/runtime.js';
 import { EngineError } from './engine/errors.js';
 import { AccessEvents } from './auth/access.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import {
+  CareService,
+  createCareStepServices,
+  createPairing,
+  infoCardChecks,
+  pairingLink,
+} from './care/index.js';
 
 /** A trigger that fires just as its flow is disabled or deleted is not an error worth reporting. */
 function ignoreRaces(error: unknown): undefined {
@@ -47,7 +54,14 @@ export interface StartedKinflow {
   port: number;
   config: KinflowConfig;
   /** What the first start created; the password and key are only known on that start. */
-  credentials: { adminEmail: string; adminPassword?: string; apiKey?: string; deviceToken?: string };
+  credentials: {
+    adminEmail: string;
+    adminPassword?: string;
+    apiKey?: string;
+    deviceToken?: string;
+    /** First start with the demo: a 10-minute link that pairs the kitchen tablet. */
+    pairingUrl?: string;
+  };
   close(): Promise<void>;
 }
 
@@ -74,32 +88,40 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath);
   const registry = await discoverStepTypes();
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
-  const activities = new ActivityStore(await rawDatabase(orm));
+  const db = await rawDatabase(orm);
+  const activities = new ActivityStore(db);
+  const care = new CareService(db);
   const engine = new FlowEngine({
     orm,
     registry,
     timezone: config.timezone,
     eventLogSize: config.eventLogSize,
     // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels;
-    // the activity store for activity_record and verification.
-    services: { ...createActionServices({ orm, config, secrets, registry }), activities },
+    // the activity store for activity_record and verification; tablets for the care steps.
+    services: {
+      ...createActionServices({ orm, config, secrets, registry }),
+      activities,
+      care: createCareStepServices(care, db),
+    },
   });
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
   const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
   engine.events.subscribe((event) => pubsub.publish('execution', event));
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
+  engine.events.subscribe((event) => care.onExecutionEvent(event));
   // Expression problems are reported as `invalid_expression`, with the parser's message and position.
   const flows = new FlowService(registry, [
     (steps, edges) => checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
+    infoCardChecks(db),
   ]);
 
   const em = orm.em.fork();
   const identity = await bootstrapIdentity(em, config);
-  let deviceToken: string | undefined;
-  if (identity.created && config.demo) deviceToken = (await loadDemoHousehold(em, flows)).deviceToken;
+  const demo = identity.created && config.demo ? await loadDemoHousehold(em, flows) : undefined;
 
   await engine.start();
+  await care.start(engine);
   const triggers = await TriggerRuntime.start({
     orm,
     registry,
@@ -125,6 +147,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     secrets,
     telemetry,
     triggers,
+    care,
   };
   const { server, wsServer } = createHttpServer(orm, services);
   await new Promise<void>((resolve, reject) => {
@@ -133,10 +156,13 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
+  config.publicUrl ??= url;
+  const pairingUrl = demo && pairingLink(config.publicUrl, (await createPairing(em, demo.device)).code);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      care.stop();
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       server.closeAllConnections();
@@ -157,7 +183,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       adminEmail: identity.adminEmail,
       adminPassword: identity.adminPassword,
       apiKey: identity.apiKey,
-      deviceToken,
+      deviceToken: demo?.deviceToken,
+      pairingUrl,
     },
     close,
   };

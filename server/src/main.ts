@@ -21,6 +21,8 @@ try {
     if (credentials.apiKey) lines.push(`  API key:  ${credentials.apiKey}`);
     if (credentials.deviceToken)
       lines.push(`  tablet:   ${credentials.deviceToken}  (Kitchen tablet device token)`);
+    if (credentials.pairingUrl)
+      lines.push(`  pair:     ${credentials.pairingUrl}  (open on the kitchen tablet within 10 minutes)`);
     console.log(lines.join('\n'));
   }
   const shutdown = (signal: string) => {

@@ -4,6 +4,7 @@ import { flowRoutes } from './flows/routes';
 import { homeRoutes } from './home/routes';
 import { nodeRoutes } from './nodes/routes';
 import { runRoutes } from './runs/routes';
+import { tabletAdminRoutes } from './tablets/routes';
 
 /**
  * The caregiver app. Each area (flows, runs, alerts, nodes, tablets …) exports its routes from its
@@ -21,6 +22,13 @@ export const caregiverRoutes: RouteRecordRaw[] = [
     path: '/',
     component: () => import('./CaregiverShell.vue'),
     meta: { audience: 'caregiver' },
-    children: [...homeRoutes, ...flowRoutes, ...runRoutes, ...alertRoutes, ...nodeRoutes],
+    children: [
+      ...homeRoutes,
+      ...flowRoutes,
+      ...runRoutes,
+      ...alertRoutes,
+      ...nodeRoutes,
+      ...tabletAdminRoutes,
+    ],
   },
 ];

@@ -9,6 +9,9 @@ export const tabletRoutes: RouteRecordRaw[] = [
     path: '/tablet',
     component: () => import('./TabletShell.vue'),
     meta: { public: true, audience: 'tablet', title: 'Tablet' },
-    children: [{ path: '', name: 'tablet', component: () => import('./views/TabletHomeView.vue') }],
+    children: [
+      { path: '', name: 'tablet', component: () => import('./views/TabletHomeView.vue') },
+      { path: 'pair', name: 'tablet-pair', component: () => import('./views/TabletPairView.vue') },
+    ],
   },
 ];

@@ -9,8 +9,8 @@ export type Actor =
 export type Permission = ApiKeyScope | 'admin' | 'device';
 
 const ROLE_PERMISSIONS: Record<UserRole, Permission[]> = {
-  admin: ['read', 'write', 'trigger', 'ingest', 'admin'],
-  caregiver: ['read', 'write', 'trigger', 'ingest'],
+  admin: ['read', 'write', 'trigger', 'ingest', 'respond', 'admin'],
+  caregiver: ['read', 'write', 'trigger', 'ingest', 'respond'],
   viewer: ['read'],
 };
 

@@ -56,7 +56,7 @@ export async function resolveAccess(em: EntityManager, token: string): Promise<A
     };
   }
   if (kind === 'device') {
-    const device = await em.findOne(Device, { tokenHash });
+    const device = await em.findOne(Device, { tokenHash, revokedAt: null });
     if (!device) return null;
     await touchDevice(em, device);
     return { actor: { kind: 'device', id: device.id, name: device.name }, token, expiresAt: null };

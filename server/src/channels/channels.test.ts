@@ -23,7 +23,14 @@ const bodyAt = (path: string) => JSON.parse(server.requests.find((r) => r.url ==
 
 describe('notification channels', () => {
   it('are discovered from the folder, one file each', async () => {
-    expect((await discoverChannels()).types()).toEqual(['in_app', 'slack', 'teams', 'webhook']);
+    expect((await discoverChannels()).types()).toEqual([
+      'in_app',
+      'slack',
+      'tablet_popup',
+      'tablet_speech',
+      'teams',
+      'webhook',
+    ]);
   });
 
   it('deliver one message to every channel, each with its own template and payload shape', async () => {

@@ -5,6 +5,8 @@ export interface KinflowConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** KINFLOW_PUBLIC_URL: the address tablets reach the server at (pairing links); http://localhost:<port> when unset. */
+  publicUrl?: string;
   /** Absolute path of the SQLite file, or ':memory:'. */
   sqlitePath: string;
   adminEmail?: string;
@@ -168,6 +170,7 @@ export function loadConfig(
     introspection: parseIntrospection(env.KINFLOW_INTROSPECTION, env.NODE_ENV === 'production'),
     development: env.NODE_ENV !== 'production',
     eventLogSize: parseCount('KINFLOW_EVENT_LOG_SIZE', env.KINFLOW_EVENT_LOG_SIZE, 100_000),
+    publicUrl: env.KINFLOW_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

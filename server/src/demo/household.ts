@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/better-sqlite';
 import { createDevice } from '../auth/service.js';
-import { GatewayNode } from '../db/entities/index.js';
+import { GatewayNode, type Device } from '../db/entities/index.js';
 import type { FlowService } from '../flows/service.js';
 
 /**
@@ -10,7 +10,7 @@ import type { FlowService } from '../flows/service.js';
 export async function loadDemoHousehold(
   em: EntityManager,
   flows: FlowService,
-): Promise<{ deviceToken: string }> {
+): Promise<{ deviceToken: string; device: Device }> {
   const node = (name: string, kind: string, tags: string[], metadata: Record<string, unknown> = {}) =>
     em.create(GatewayNode, { name, kind, tags, metadata, status: 'online', lastSeenAt: new Date() });
   const gateway = node('living-room-gateway', 'gateway', ['living-room']);
@@ -19,7 +19,7 @@ export async function loadDemoHousehold(
   node('front-door', 'sensor', ['hallway', 'door'], { metrics: ['open'] });
   Object.assign(gateway, { sshHost: '192.168.1.20', sshPort: 22, sshUser: 'kinflow' });
   await em.flush();
-  const { token } = await createDevice(em, {
+  const { token, device } = await createDevice(em, {
     name: 'Kitchen tablet',
     room: 'Kitchen',
     person: 'Grandma Rose',
@@ -175,5 +175,5 @@ export async function loadDemoHousehold(
       ],
     },
   );
-  return { deviceToken: token };
+  return { deviceToken: token, device };
 }

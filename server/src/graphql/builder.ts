@@ -17,6 +17,7 @@ export interface AuthScopes {
   write: boolean;
   trigger: boolean;
   ingest: boolean;
+  respond: boolean;
   admin: boolean;
   device: boolean;
 }
@@ -49,6 +50,7 @@ export const builder = new SchemaBuilder<{
       write: context.permissions.has('write'),
       trigger: context.permissions.has('trigger'),
       ingest: context.permissions.has('ingest'),
+      respond: context.permissions.has('respond'),
       admin: context.permissions.has('admin'),
       device: context.permissions.has('device'),
     }),

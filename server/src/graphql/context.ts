@@ -21,6 +21,7 @@ import type { ActionTemplateService } from '../flows/action-templates.js';
 import type { FlowService } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 import type { TelemetryRuntime } from '../telemetry/runtime.js';
+import type { CareService } from '../care/index.js';
 
 /** What the API needs of the flow engine (server/src/engine implements it). */
 export interface EngineApi {
@@ -62,6 +63,8 @@ export interface AppServices {
   triggers: TriggerRuntime;
   /** Telemetry intake (GraphQL, REST, MQTT), latest values and previews, node directory and liveness. */
   telemetry: TelemetryRuntime;
+  /** Tablets: prompts, deliveries, the device feed and live connections. */
+  care: CareService;
 }
 
 /** Per-operation context: one EntityManager fork per HTTP request, SSE stream or WebSocket operation. */

@@ -34,6 +34,7 @@ export const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
         write: 'Create, change and delete flows.',
         trigger: 'Start, cancel and rerun runs.',
         ingest: 'Push telemetry and node events.',
+        respond: 'Answer check-in prompts on the senior’s behalf (a voice assistant).',
       })[scope],
   ),
 });

@@ -18,6 +18,7 @@ import './bundles.js';
 import './variables.js';
 import './activities.js';
 import './attention.js';
+import './tablets.js';
 
 builder.queryType({ description: 'Reads.' });
 builder.mutationType({ description: 'Changes.' });

@@ -28,6 +28,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   FORBIDDEN: 403,
   RUN_REFUSED: 409,
   TOO_MANY_ATTEMPTS: 429,
+  PROMPT_ALREADY_ANSWERED: 409,
+  PROMPT_EXPIRED: 410,
+  PAIRING_CODE_INVALID: 410,
 };
 
 /** Mutations whose success creates something answer 201 Created. */
@@ -91,6 +94,13 @@ export function restPlugin() {
         tags: ['Telemetry'],
         responseStatus: 200,
       },
+      'Mutation.answerPrompt': {
+        method: 'POST',
+        path: '/prompts/:prompt/answer',
+        tags: ['Tablets'],
+        responseStatus: 200,
+      },
+      'Query.pendingPrompts': { method: 'GET', path: '/prompts', tags: ['Tablets'] },
       'Query.gatewayNodes': { method: 'GET', path: '/nodes', tags: ['Nodes'] },
       'Query.gatewayNode': { method: 'GET', path: '/nodes/:id', tags: ['Nodes'] },
       'Mutation.createNode': { method: 'POST', path: '/nodes', tags: ['Nodes'], responseStatus: 201 },

@@ -6,7 +6,7 @@ import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import sirv from 'sirv';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppServices, GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { bearerFrom, createContext } from './context.js';
@@ -21,6 +21,7 @@ import { introspectionPlugin } from './introspection.js';
 import { createLogger } from './logging.js';
 import { inputHygienePlugin } from './input-hygiene.js';
 import { applySecurityHeaders, originAllowed } from './security-headers.js';
+import { CARD_MEDIA_PREFIX, handleCardMedia } from './card-images.js';
 
 /** The enveloped execute/subscribe travel in rootValue so WebSocket operations get the same plugins as HTTP. */
 type Envelopers = {
@@ -101,6 +102,10 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
       res.end(JSON.stringify({ status: 'ok' }));
       return;
     }
+    if (path.startsWith(CARD_MEDIA_PREFIX)) {
+      void handleCardMedia(orm, services.config.dataDir, req, res);
+      return;
+    }
     if (path.startsWith(WEBHOOK_PATH_PREFIX)) {
       if ((declaredLength(req) ?? 0) > BODY_LIMITS.webhook) return refuseTooLarge(res, BODY_LIMITS.webhook);
       void handleWebhook(services.triggers, req, res);
@@ -148,6 +153,9 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
         void watch.ended.then((reason) =>
           ctx.extra.socket.close(ACCESS_ENDED_CLOSE_CODE, `access ended: ${reason}`),
         );
+        // A tablet's socket is what makes it `online`; revoking the tablet closes it.
+        if (access.actor.kind === 'device')
+          services.care.connections.attach(access.actor.id, ctx.extra.socket);
         return true;
       },
       onClose: (ctx) => ctx.extra.watch?.stop(),

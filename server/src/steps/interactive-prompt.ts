@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { careServices, targetFromConfig, type PromptView } from '../care/index.js';
 import { defineStepType } from './step-type.js';
 
 export default defineStepType({
@@ -10,6 +11,11 @@ export default defineStepType({
   configSchema: z
     .object({
       deviceId: z.string().optional().describe('Tablet to ask on; every tablet when empty'),
+      room: z
+        .string()
+        .max(80)
+        .optional()
+        .describe('Ask on every tablet in this room (when no tablet is set)'),
       popupMessageTemplate: z.string().max(500).optional().describe('Text shown on the tablet'),
       voicePromptTemplate: z.string().max(500).optional().describe('Text spoken on the tablet'),
       escalateButtonText: z.string().min(1).max(40).default('I need help'),
@@ -43,4 +49,56 @@ export default defineStepType({
   ],
   // The answer lands under the output key, and (004) the escalation flag as a flat key of its own.
   writes: (config) => [config.outputKey, 'auto_escalate_triggered'],
+  run: ({ config, resume, execution, step, ...context }) => {
+    const care = careServices(context);
+    if (!resume) {
+      // Stored before the run parks as waiting; a re-run of this step after a crash re-uses it.
+      const prompt = care.openPrompt({
+        ...targetFromConfig(config),
+        executionId: execution.id,
+        stepKey: step.key,
+        message: config.popupMessageTemplate || config.voicePromptTemplate!,
+        voiceMessage: config.voicePromptTemplate || null,
+        escalateText: config.escalateButtonText,
+        dismissText: config.dismissButtonText,
+        countdownSeconds: config.countdownSeconds,
+        timeoutAction: config.timeoutAction,
+      });
+      return {
+        output: { promptId: prompt.id, expiresAt: prompt.expiresAt.toISOString() },
+        wait: { until: prompt.expiresAt, for: { kind: 'prompt', promptId: prompt.id } },
+      };
+    }
+    const promptId = String(resume.waitingFor?.promptId ?? '');
+    const prompt = care.settlePrompt(promptId);
+    if (!prompt) throw new Error(`prompt ${promptId} no longer exists`);
+    return outcome(config, prompt);
+  },
 });
+
+/** The seed's output: `{ channel, action, timestamp, raw_response, device }` under the output key. */
+function outcome(
+  config: { outputKey: string; timeoutAction: 'escalate' | 'dismiss'; autoEscalate: boolean },
+  prompt: PromptView,
+) {
+  const answer = prompt.answer;
+  const action = answer ? answer.action : config.timeoutAction;
+  const response = {
+    channel: answer ? answer.via : 'timeout',
+    action,
+    timestamp: (answer ? answer.at : new Date()).toISOString(),
+    raw_response: answer
+      ? { promptId: prompt.id, answerId: answer.answerId, action, by: answer.byName, via: answer.via }
+      : null,
+    device: answer && answer.via === 'tablet' ? { id: answer.byId, name: answer.byName } : null,
+  };
+  const escalated = action === 'escalate';
+  return {
+    output: {
+      [config.outputKey]: response,
+      ...(config.autoEscalate && escalated && { auto_escalate_triggered: true }),
+    },
+    ports: [action, answer ? 'answered' : 'timeout'],
+    cooloff: escalated,
+  };
+}

@@ -109,6 +109,7 @@ export const Prompt = defineEntity({
       .string()
       .primary()
       .onCreate(() => newId()),
+    /** Target: this tablet, else every tablet in `room`, else every tablet. */
     device: () => p.manyToOne(Device).nullable().deleteRule('set null'),
     executionId: p.string().nullable(),
     stepKey: p.string().nullable(),
@@ -120,10 +121,18 @@ export const Prompt = defineEntity({
     timeoutAction: p.enum(['escalate', 'dismiss']),
     status: p.enum(['open', 'answered', 'timeout', 'cancelled']).default('open'),
     answer: p.string().nullable(),
+    /** tablet, caregiver (on the senior's behalf) or api. */
     answeredVia: p.string().nullable(),
     answeredAt: p.datetime().nullable(),
     expiresAt: p.datetime(),
     createdAt: p.datetime().onCreate(() => new Date()),
+    // Added by a later migration, so listed last (SQLite appends new columns).
+    room: p.string().nullable(),
+    /** The client-made id of the winning answer: the same answer sent again gets the same result. */
+    answerId: p.string().nullable(),
+    /** Device or user id of who answered, and their name. */
+    answeredById: p.string().nullable(),
+    answeredByName: p.string().nullable(),
   },
 });
 export type Prompt = InferEntity<typeof Prompt>;
@@ -139,6 +148,7 @@ export const InfoCard = defineEntity({
       .onCreate(() => newId()),
     title: p.string(),
     body: p.text(),
+    /** File name of the uploaded image under <data dir>/cards. */
     imageUrl: p.string().nullable(),
     approved: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
@@ -146,6 +156,32 @@ export const InfoCard = defineEntity({
       .datetime()
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
+    imageAlt: p.string().nullable(),
   },
 });
 export type InfoCard = InferEntity<typeof InfoCard>;
+
+/** Something a flow sent to tablets besides a prompt: an announcement, a popup or an info card. */
+export const TabletDelivery = defineEntity({
+  name: 'TabletDelivery',
+  tableName: 'tablet_deliveries',
+  indexes: [{ properties: ['expiresAt'] }],
+  properties: {
+    id: p
+      .string()
+      .primary()
+      .onCreate(() => newId()),
+    kind: p.enum(['announcement', 'popup', 'card']),
+    device: () => p.manyToOne(Device).nullable().deleteRule('set null'),
+    room: p.string().nullable(),
+    executionId: p.string().nullable(),
+    stepKey: p.string().nullable(),
+    /** What the tablet shows or says (text, rate, card id, dismiss seconds). */
+    payload: p.json<Record<string, unknown>>(),
+    /** Per device: { status: spoken | failed | shown, reason?, at }. */
+    reports: p.json<Record<string, unknown>>(),
+    expiresAt: p.datetime(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type TabletDelivery = InferEntity<typeof TabletDelivery>;

@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 export const USER_ROLES = ['admin', 'caregiver', 'viewer'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
-export const API_KEY_SCOPES = ['read', 'write', 'trigger', 'ingest'] as const;
+export const API_KEY_SCOPES = ['read', 'write', 'trigger', 'ingest', 'respond'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export const User = defineEntity({
@@ -82,6 +82,32 @@ export const Device = defineEntity({
     tokenHash: p.string().unique(),
     lastSeenAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
+    // Added by a later migration, so listed last (SQLite appends new columns).
+    /** BCP 47 language tag the tablet speaks and formats dates in. */
+    locale: p.string().default('en-GB'),
+    /** Preferred speech synthesis voice (its name); the locale's default voice when null. */
+    voiceName: p.string().nullable(),
+    voiceRate: p.float().default(0.9),
+    /** Revoked tablets cannot sign in any more; their open connection is closed at once. */
+    revokedAt: p.datetime().nullable(),
   },
 });
 export type Device = InferEntity<typeof Device>;
+
+/** A short single-use code a tablet exchanges for its device token; only its hash is stored. */
+export const DevicePairing = defineEntity({
+  name: 'DevicePairing',
+  tableName: 'device_pairings',
+  properties: {
+    id: p
+      .string()
+      .primary()
+      .onCreate(() => newId()),
+    device: () => p.manyToOne(Device).deleteRule('cascade'),
+    codeHash: p.string().unique(),
+    expiresAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type DevicePairing = InferEntity<typeof DevicePairing>;

@@ -1,8 +1,8 @@
-import { ApiKey, AuthSession, Device, User } from './identity.js';
+import { ApiKey, AuthSession, Device, DevicePairing, User } from './identity.js';
 import { Flow, FlowActionTemplate, FlowEdge, FlowStep, FlowVariable } from './flow.js';
 import { FlowAlert, FlowExecution, FlowExecutionEvent, FlowExecutionStep } from './execution.js';
 import { PersonActivity } from './activity.js';
-import { GatewayNode, InfoCard, Prompt, TelemetryLatest, TelemetrySample } from './home.js';
+import { GatewayNode, InfoCard, Prompt, TabletDelivery, TelemetryLatest, TelemetrySample } from './home.js';
 
 export * from './identity.js';
 export * from './flow.js';
@@ -15,6 +15,7 @@ export const allEntities = [
   AuthSession,
   ApiKey,
   Device,
+  DevicePairing,
   Flow,
   FlowActionTemplate,
   FlowStep,
@@ -30,4 +31,5 @@ export const allEntities = [
   Prompt,
   InfoCard,
   PersonActivity,
+  TabletDelivery,
 ];

@@ -1,0 +1,11 @@
+import { Tablet } from 'lucide-vue-next';
+import type { RouteRecordRaw } from 'vue-router';
+
+export const tabletAdminRoutes: RouteRecordRaw[] = [
+  {
+    path: 'tablets',
+    name: 'tablets',
+    component: () => import('./TabletsView.vue'),
+    meta: { audience: 'caregiver', title: 'Tablets', nav: { label: 'Tablets', icon: Tablet, order: 60 } },
+  },
+];
