@@ -18,7 +18,18 @@ import { ADMIN, startTestServer, type TestServer } from './harness.js';
  * field without one fails this test (and so the build). `public` is anyone, `authenticated` anyone
  * signed in; the others name the permission needed (roles and key scopes grant permissions).
  */
-type Rule = 'public' | 'authenticated' | 'read' | 'write' | 'trigger' | 'ingest' | 'admin';
+type Rule =
+  | 'public'
+  | 'authenticated'
+  | 'read'
+  | 'write'
+  | 'trigger'
+  | 'ingest'
+  | 'admin'
+  /** Only a tablet's device token. */
+  | 'device'
+  /** A tablet, a person who may write (answering on the senior's behalf), or a RESPOND key. */
+  | 'answer';
 const RULES: Record<string, Rule> = {
   'Query.actionTemplates': 'read',
   'Query.alerts': 'read',
@@ -71,18 +82,45 @@ const RULES: Record<string, Rule> = {
   'Mutation.validateFlow': 'read',
   'Subscription.alertRaised': 'read',
   'Subscription.pipelineExecutionEvents': 'read',
+  'Query.activities': 'read',
+  'Query.executionEventsCursor': 'read',
+  'Query.exportFlow': 'read',
+  'Query.infoCards': 'read',
+  'Query.needsAttention': 'read',
+  'Query.pendingPrompts': 'read',
+  'Query.previewImport': 'read',
+  'Query.tabletDeliveries': 'read',
+  'Query.unacknowledgedAlertCounts': 'read',
+  'Query.variables': 'read',
+  'Mutation.acknowledgeAlerts': 'write',
+  'Mutation.acknowledgeDelivery': 'device',
+  'Mutation.answerPrompt': 'answer',
+  'Mutation.approveInfoCard': 'admin',
+  'Mutation.createDevicePairing': 'admin',
+  'Mutation.createInfoCard': 'write',
+  'Mutation.deleteVariable': 'write',
+  'Mutation.importFlow': 'write',
+  'Mutation.markAttentionSeen': 'read',
+  'Mutation.pairDevice': 'public',
+  'Mutation.revokeDevice': 'admin',
+  'Mutation.setVariable': 'write',
+  'Mutation.updateDevice': 'admin',
+  'Mutation.updateInfoCard': 'write',
+  'Subscription.alertsAcknowledged': 'read',
+  'Subscription.deviceFeed': 'device',
 };
 
 const PERMISSIONS: Record<string, Rule[]> = {
   anonymous: [],
-  device: [],
+  device: ['device', 'answer'],
   viewer: ['read'],
-  caregiver: ['read', 'write', 'trigger', 'ingest'],
-  admin: ['read', 'write', 'trigger', 'ingest', 'admin'],
+  caregiver: ['read', 'write', 'trigger', 'ingest', 'answer'],
+  admin: ['read', 'write', 'trigger', 'ingest', 'admin', 'answer'],
   'key:READ': ['read'],
-  'key:WRITE': ['write'],
+  'key:WRITE': ['write', 'answer'],
   'key:TRIGGER': ['trigger'],
   'key:INGEST': ['ingest'],
+  'key:RESPOND': ['answer'],
 };
 
 const allowed = (rule: Rule, actor: string) =>
@@ -136,7 +174,7 @@ function sample(type: GraphQLInputType, extensions: Record<string, unknown> = {}
     case 'DateTime':
       return new Date().toISOString();
     default:
-      return 'matrix-value';
+      return 'matrix_value';
   }
 }
 
@@ -170,7 +208,7 @@ beforeAll(async () => {
     );
     tokens[role.toLowerCase()] = await server.loginAs(email, 'matrix-password');
   }
-  for (const scope of ['READ', 'WRITE', 'TRIGGER', 'INGEST']) {
+  for (const scope of ['READ', 'WRITE', 'TRIGGER', 'INGEST', 'RESPOND']) {
     const created = await server.gql(
       `mutation { createApiKey(name: "${scope}", scopes: [${scope}]) { ... on MutationCreateApiKeySuccess { data { token } } } }`,
       {},

@@ -59,7 +59,7 @@ describe('bounded bodies, credentials first', () => {
     const before = process.memoryUsage().rss;
     const result = await post('/v1/telemetry', 50 * 1024 * 1024, {});
     expect(result.status).toBe(401);
-    expect(JSON.parse(result.body).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(JSON.parse(result.body).error.code).toBe('UNAUTHENTICATED');
     // Memory stays flat: far less than the body's size was buffered anywhere.
     expect(process.memoryUsage().rss - before).toBeLessThan(25 * 1024 * 1024);
     const health = await fetch(`${server.url}/healthz`);
@@ -77,14 +77,14 @@ describe('bounded bodies, credentials first', () => {
     const auth = { authorization: `Bearer ${API_KEY}` };
     const declared = await post('/v1/telemetry', 3 * 1024 * 1024, auth);
     expect(declared.status).toBe(413);
-    expect(JSON.parse(declared.body).errors[0].message).toMatch(/larger than 1048576 bytes/);
+    expect(JSON.parse(declared.body).error.message).toMatch(/larger than 1048576 bytes/);
     const chunked = await post('/v1/telemetry', 3 * 1024 * 1024, auth, true);
     expect(chunked.status).toBe(413);
     const graphql = await post('/graphql', 3 * 1024 * 1024, auth);
     expect(graphql.status).toBe(413);
     const hook = await post('/v1/hooks/some-token', 1024 * 1024, {});
     expect(hook.status).toBe(413);
-    expect(JSON.parse(hook.body).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(JSON.parse(hook.body).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('still takes ordinary REST calls', async () => {

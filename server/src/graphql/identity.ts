@@ -82,7 +82,9 @@ export const DeviceRef = builder.node(builder.objectRef<DeviceRow>('Device'), {
   id: { resolve: (device) => device.id },
   // A tablet sees only itself (also through node(id:)); readers see every tablet.
   authScopes: (device, context) =>
-    context.actor?.kind === 'device' ? context.actor.id === device.id : { read: true },
+    context.actor?.kind === 'device'
+      ? context.actor.id === device.id
+      : { $any: { read: true, respond: true, $granted: 'paired' } },
   loadMany: (ids, context) => context.em.find(Device, { id: { $in: ids as string[] } }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Display name, e.g. "Kitchen tablet".' }),

@@ -1,5 +1,4 @@
 import { resolveArrayConnection } from '@pothos/plugin-relay';
-import { z } from 'zod';
 import { Flow } from '../db/entities/index.js';
 import { NotFoundError } from '../flows/errors.js';
 import { variableKey } from '../steps/shared-schemas.js';
@@ -31,13 +30,16 @@ const VariableRef = builder.objectRef<VariableEntry>('FlowVariable').implement({
   }),
 });
 
-/** A FLOW variable needs its flow; a GLOBAL one must not name one. Loose: the other args pass through. */
-const scopeArgs = z
-  .looseObject({ scope: z.string(), flowId: z.unknown().optional() })
-  .refine((args) => (args.scope === 'flow') === !!args.flowId, {
-    message: 'give flowId for FLOW variables, and only for them',
-    path: ['flowId'],
-  });
+/**
+ * A FLOW variable needs its flow; a GLOBAL one must not name one. Checked in the resolver, after
+ * authorization, so a caller without access learns nothing from the answer.
+ */
+function checkScope(args: { scope: string; flowId?: { id: string } | null }): void {
+  if ((args.scope === 'flow') !== !!args.flowId)
+    throw new InputValidationError([
+      { path: ['flowId'], message: 'give flowId for FLOW variables, and only for them' },
+    ]);
+}
 
 builder.queryFields((t) => ({
   variables: t.connection(
@@ -50,12 +52,13 @@ builder.queryFields((t) => ({
         scope: t.arg({ type: ScopeEnum, required: true, description: 'FLOW or GLOBAL.' }),
         flowId: t.arg.globalID({ description: 'The flow, for FLOW variables.' }),
       },
-      validate: scopeArgs,
-      resolve: async (_root, args, { em, services }) =>
-        resolveArrayConnection(
+      resolve: async (_root, args, { em, services }) => {
+        checkScope(args);
+        return resolveArrayConnection(
           { args },
           await services.variables.list(em, args.scope as VariableEntry['scope'], args.flowId?.id ?? null),
-        ),
+        );
+      },
     },
     { description: 'A page of variables.' },
     { description: 'A variable in a page of variables.' },
@@ -74,15 +77,16 @@ builder.mutationFields((t) => ({
       key: t.arg.string({ required: true, description: 'Variable name.', validate: variableKey }),
       value: t.arg({ type: 'JSON', description: 'The value (any JSON; null when left out).' }),
     },
-    validate: scopeArgs,
-    resolve: (_root, args, { em, services }) =>
-      services.variables.set(
+    resolve: (_root, args, { em, services }) => {
+      checkScope(args);
+      return services.variables.set(
         em,
         args.scope as VariableEntry['scope'],
         args.flowId?.id ?? null,
         args.key,
         args.value,
-      ),
+      );
+    },
   }),
   deleteVariable: t.field({
     type: 'String',
@@ -94,8 +98,8 @@ builder.mutationFields((t) => ({
       flowId: t.arg.globalID({ description: 'The flow, for FLOW variables.' }),
       key: t.arg.string({ required: true, description: 'Variable name.', validate: variableKey }),
     },
-    validate: scopeArgs,
     resolve: async (_root, args, { em, services }) => {
+      checkScope(args);
       await services.variables.delete(
         em,
         args.scope as VariableEntry['scope'],

@@ -6,7 +6,7 @@ import type { ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import sirv from 'sirv';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { AppServices, GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { bearerFrom, createContext } from './context.js';
@@ -107,7 +107,8 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
       return;
     }
     if (path.startsWith(WEBHOOK_PATH_PREFIX)) {
-      if ((declaredLength(req) ?? 0) > BODY_LIMITS.webhook) return refuseTooLarge(res, BODY_LIMITS.webhook);
+      if ((declaredLength(req) ?? 0) > BODY_LIMITS.webhook)
+        return refuseTooLarge(res, BODY_LIMITS.webhook, 'rest');
       void handleWebhook(services.triggers, req, res);
       return;
     }
