@@ -188,10 +188,18 @@ describe('answers', () => {
     await waitForRun(server, runId, (r) => r.status === 'WAITING');
     const pending = await server.gql(`{ pendingPrompts { edges { node { id message stepKey } } } }`);
     const prompt = pending.data.pendingPrompts.edges.at(-1).node;
+    // The caregiver's home screen lists it while it waits, and no longer once it is answered.
+    const attention = `{ needsAttention { pendingPrompts { id } } }`;
+    const before = await server.gql(attention, {}, admin);
+    expect(before.data.needsAttention.pendingPrompts.map((p: { id: string }) => p.id)).toContain(prompt.id);
     const answer = await server.gql(
       ANSWER,
       { prompt: prompt.id, action: 'ESCALATE', answerId: randomUUID() },
       admin,
+    );
+    const after = await server.gql(attention, {}, admin);
+    expect(after.data.needsAttention.pendingPrompts.map((p: { id: string }) => p.id)).not.toContain(
+      prompt.id,
     );
     expect(answer.data.answerPrompt.data.answer).toMatchObject({ via: 'CAREGIVER', action: 'ESCALATE' });
     const run = await waitForRun(server, runId, (r) => r.status === 'COMPLETED');

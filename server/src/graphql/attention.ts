@@ -17,13 +17,12 @@ export interface NeedsAttention {
 }
 
 /**
- * What needs a caregiver now. Extension point: other areas add their own lists to this type with
- * `builder.objectField(NeedsAttentionRef, 'pendingPrompts', …)` — pending tablet prompts belong
- * there once the prompt service exists; nothing here stands in for them.
+ * What needs a caregiver now. Other areas add their own lists to this type with
+ * `builder.objectField(NeedsAttentionRef, …)`: the tablets module adds `pendingPrompts`.
  */
 export const NeedsAttentionRef = builder.objectRef<NeedsAttention>('NeedsAttention').implement({
   description:
-    'What needs a caregiver now: open alerts, runs that failed since they last looked, offline nodes.',
+    'What needs a caregiver now: open alerts, check-ins waiting for an answer, runs that failed since they last looked, offline nodes.',
   fields: (t) => ({
     alerts: t.field({
       type: [AlertRef],

@@ -22,6 +22,7 @@ import { rawDatabase } from '../engine/sqlite.js';
 import { NotFoundError } from '../flows/errors.js';
 import { builder } from './builder.js';
 import type { GraphQLContext } from './context.js';
+import { NeedsAttentionRef } from './attention.js';
 import { DeviceRef } from './identity.js';
 import { ErrorInterface } from './errors.js';
 import { InputValidationError } from './input-validation.js';
@@ -745,3 +746,11 @@ builder.subscriptionFields((t) => ({
 export async function cardApproved(orm: Parameters<typeof rawDatabase>[0], id: string): Promise<boolean> {
   return loadCard(await rawDatabase(orm), id)?.approved ?? false;
 }
+
+builder.objectField(NeedsAttentionRef, 'pendingPrompts', (t) =>
+  t.field({
+    type: [PromptRef],
+    description: 'Check-in prompts on tablets still waiting for an answer, oldest first.',
+    resolve: (_root, _args, { services }) => services.care.prompts.pending(),
+  }),
+);

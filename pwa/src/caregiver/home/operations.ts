@@ -22,6 +22,16 @@ export const NeedsAttentionQuery = graphql(`
           message
         }
       }
+      pendingPrompts {
+        id
+        message
+        room
+        expiresAt
+        executionId
+        device {
+          name
+        }
+      }
       offlineNodes {
         id
         name
