@@ -55,7 +55,10 @@ describe('open streams end when access ends', () => {
   it('revoking an API key closes its WebSocket with 4403', async () => {
     const admin = await server.loginAs(ADMIN.email, ADMIN.password);
     const key = await createKey('READ', admin);
-    const stream = subscribe(key.token, 'subscription { pipelineExecutionEvents { status } }');
+    const stream = subscribe(
+      key.token,
+      'subscription { pipelineExecutionEvents { ... on PipelineExecutionEvent { status } } }',
+    );
     await stream.started;
     const revoked = await server.gql(
       `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`,

@@ -77,7 +77,7 @@ describe('bounded bodies, credentials first', () => {
     const auth = { authorization: `Bearer ${API_KEY}` };
     const declared = await post('/v1/telemetry', 3 * 1024 * 1024, auth);
     expect(declared.status).toBe(413);
-    expect(JSON.parse(declared.body).error.message).toMatch(/larger than 1048576 bytes/);
+    expect(JSON.parse(declared.body).error.message).toMatch(/larger than 2097152 bytes/);
     const chunked = await post('/v1/telemetry', 3 * 1024 * 1024, auth, true);
     expect(chunked.status).toBe(413);
     const graphql = await post('/graphql', 3 * 1024 * 1024, auth);

@@ -178,6 +178,6 @@ describe('lunch reminder (004 seed)', () => {
     expect(verification.matchedConditions[0].latest).toMatchObject({ confidence: 0.9, person: 'grandma' });
     expect(await alertsOf(reminder)).toHaveLength(alertsBefore);
     const rest = await server.rest('GET', '/v1/activities?person=grandma&types=meal_lunch');
-    expect(rest.body.totalCount).toBe(2);
+    expect(rest.body.data.totalCount).toBe(2);
   });
 });

@@ -228,10 +228,10 @@ describe('runs filters and attention', () => {
       'Failing',
       [
         { key: 'start', type: 'manual' },
-        // Times out, and the default error strategy fails the run.
-        { key: 'slow', type: 'sleep', config: { seconds: 5 }, timeoutMs: 100 },
+        // The outbound policy refuses loopback, and the default error strategy fails the run.
+        { key: 'call', type: 'http', config: { url: 'http://127.0.0.1:9/' } },
       ],
-      [{ source: 'start', target: 'slow' }],
+      [{ source: 'start', target: 'call' }],
     );
     const token = await server.loginAs('admin@example.test', 'correct-horse-battery');
     const FAILED = `{ needsAttention { failedRuns { id flowName status } } }`;

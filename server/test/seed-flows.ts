@@ -140,7 +140,7 @@ export const SEED_FLOWS: SeedFlow[] = [
         type: 'activity_record',
         config: {
           activityType: 'medication',
-          person: '{{ trigger.payload.from }}',
+          person: '{{ trigger.payload.body.from }}',
           metadata: { via: 'webhook' },
         },
       },

@@ -1,4 +1,4 @@
-import { boundedJson, FLOW_LIMITS } from './input-limits.js';
+import { boundedJson } from './input-limits.js';
 import { ownResult, readableWith } from './own-results.js';
 import {
   encodeGlobalID,
@@ -464,8 +464,11 @@ builder.mutationFields((t) => ({
       id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }),
       payload: t.arg({
         type: 'JSONObject',
-        description: 'Trigger payload, available as `trigger.payload` (at most 256 KiB, 20 levels deep).',
-        validate: boundedJson(FLOW_LIMITS.payloadBytes),
+        description:
+          'Trigger payload, available as `trigger.payload`: at most 20 levels deep, and at most 1 MB as ' +
+          'JSON (a larger one is refused with `RunRefusedError`, reason `payload_too_large`).',
+        // The engine refuses oversized payloads itself, with a typed error; depth is checked here.
+        validate: boundedJson(Number.POSITIVE_INFINITY),
       }),
       triggerStepKey: t.arg.string({ description: 'Trigger step to start at, when the flow has several.' }),
     },

@@ -8,8 +8,8 @@ export const FLOW_LIMITS = {
   labelLength: 200,
   /** One step's config, serialized. */
   configBytes: 64 * 1024,
-  /** A trigger payload or test data, serialized. */
-  payloadBytes: 256 * 1024,
+  /** Test data and other JSON inputs, serialized (the same figure as the engine's trigger payload limit). */
+  payloadBytes: 1024 * 1024,
   /** Nesting of objects and arrays in configs and payloads. */
   jsonDepth: 20,
 } as const;

@@ -2,10 +2,10 @@ import type http from 'node:http';
 
 /** Largest request bodies per route family, in bytes (README "Limits"). */
 export const BODY_LIMITS = {
-  /** POST /graphql: operations and their variables (a telemetry batch of 1,000 readings fits). */
-  graphql: 1024 * 1024,
+  /** POST /graphql: operations and their variables (a 1 MB trigger payload or 1,000 readings fit). */
+  graphql: 2 * 1024 * 1024,
   /** /v1/* REST routes. */
-  rest: 1024 * 1024,
+  rest: 2 * 1024 * 1024,
   /** /v1/* calls without credentials: only sign-in is useful, and it is small. */
   anonymousRest: 8 * 1024,
   /** POST /v1/hooks/<token>. */
