@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, seeFlows } from './app.js';
+import { openArea, seeFlows, seeHome, signIn } from './app.js';
 import { launchBrowser, openPage } from './browser.js';
 import { flowIdByName, pickStepType, shot, stepOnCanvas, stepSheet, storedFlow } from './editor.js';
 import { CAREGIVER, loginToken, startTestServer, type TestServer } from './server.js';
@@ -39,6 +39,8 @@ describe('building "kitchen too hot" by taps on a phone', () => {
     const { context, page, errors } = await openPage(browser, server.url);
     try {
       await signIn(page, CAREGIVER);
+      await seeHome(page);
+      await openArea(page, 'Flows');
       await seeFlows(page, ['Kitchen too hot']);
       // The demo flow would fire too; this test's flow is the only one watching the kitchen then.
       const demo = await flowIdByName(server, token, 'Kitchen too hot');

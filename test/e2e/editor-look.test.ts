@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, seeFlows } from './app.js';
+import { openArea, seeFlows, seeHome, signIn } from './app.js';
 import { launchBrowser, openPage } from './browser.js';
 import { flowIdByName, openEditor, shot, stepOnCanvas, stepSheet, tapStep } from './editor.js';
 import { CAREGIVER, loginToken, startTestServer, type TestServer } from './server.js';
@@ -32,6 +32,8 @@ describe('the flow editor', () => {
     const { context, page, errors } = await openPage(browser, server.url);
     try {
       await signIn(page, CAREGIVER);
+      await seeHome(page);
+      await openArea(page, 'Flows');
       await seeFlows(page, ['Kitchen too hot']);
       await page.getByRole('link', { name: 'Kitchen too hot' }).tap();
       await page.waitForURL(/\/flows\/.+/);
@@ -56,6 +58,8 @@ describe('the flow editor', () => {
     const { context, page, errors } = await openPage(browser, server.url);
     try {
       await signIn(page, CAREGIVER);
+      await seeHome(page);
+      await openArea(page, 'Flows');
       await seeFlows(page, ['Kitchen too hot']);
       expect(await violations(page)).toEqual([]);
 
@@ -91,6 +95,8 @@ describe('the flow editor', () => {
     });
     try {
       await signIn(page, CAREGIVER);
+      await seeHome(page);
+      await openArea(page, 'Flows');
       await seeFlows(page, ['Kitchen too hot']);
       await shot(page, 'flows-1280');
       await page.getByRole('link', { name: 'Bathroom check-in' }).click();
@@ -125,6 +131,8 @@ describe('the flow editor', () => {
     const { context, page, errors } = await openPage(browser, server.url);
     try {
       await signIn(page, CAREGIVER);
+      await seeHome(page);
+      await openArea(page, 'Flows');
       await seeFlows(page, ['Kitchen too hot']);
       await openEditor(page, await flowIdByName(server, token, 'Kitchen too hot'));
 

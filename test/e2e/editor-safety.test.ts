@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signIn, seeFlows } from './app.js';
+import { openArea, seeFlows, seeHome, signIn } from './app.js';
 import { launchBrowser, openPage, type OpenedPage } from './browser.js';
 import {
   createFlow,
@@ -34,6 +34,8 @@ async function editorFor(id: string): Promise<Page> {
   const one = await openPage(browser, server.url);
   opened.push(one);
   await signIn(one.page, CAREGIVER);
+  await seeHome(one.page);
+  await openArea(one.page, 'Flows');
   await seeFlows(one.page, ['Kitchen too hot']);
   await openEditor(one.page, id);
   return one.page;

@@ -107,7 +107,8 @@ const appliedSeqs = async (page: Page) =>
 
 describe('runs, live', () => {
   it('shows a new run in the list as it happens and its steps completing in the inspector', async () => {
-    const { steps, edges } = branching(2);
+    // A pause long enough that a loaded machine still lists the run while it is running.
+    const { steps, edges } = branching(5);
     const flowId = await createFlow('Live branch', steps, edges);
     const page = await signedIn();
     await page.getByRole('navigation').getByRole('link', { name: 'Runs' }).click();

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, type OpenedPage } from './browser.js';
-import { signIn } from './app.js';
+import { openArea, seeHome, signIn } from './app.js';
 import { ADMIN, startTestServer, type TestServer } from './server.js';
 import {
   adminToken,
@@ -325,8 +325,8 @@ describe('the caregiver’s Tablets screen', () => {
     opened.push(o);
     const runId = await trigger(server, admin, await checkInFlow('On behalf in the app', 120), 'start');
     await signIn(o.page, ADMIN);
-    await o.page.getByRole('heading', { level: 1, name: 'Flows' }).waitFor();
-    await o.page.goto('/tablets');
+    await seeHome(o.page);
+    await openArea(o.page, 'Tablets');
     await o.page.getByRole('heading', { level: 3, name: 'Kitchen tablet', exact: true }).waitFor();
     await o.page
       .getByRole('listitem')
