@@ -33,34 +33,66 @@ export function checkConfig(
   if (result.valid) return errors;
   for (const error of result.errors) {
     if (WRAPPERS.has(error.keyword)) continue;
-    const { field, message } = describe(error);
+    const { field, message } = describe(error, schema);
     if (!(errors.get(field) ?? []).includes(message))
       errors.set(field, [...(errors.get(field) ?? []), message]);
   }
   return errors;
 }
 
-function describe(error: OutputUnit): { field: string; message: string } {
-  const path = error.instanceLocation
-    .replace(/^#\/?/, '')
-    .split('/')
-    .filter(Boolean)
-    .map((part) => decodeURIComponent(part.replace(/~1/g, '/').replace(/~0/g, '~')));
+function describe(error: OutputUnit, schema: object): { field: string; message: string } {
+  const path = pointer(error.instanceLocation);
   if (error.keyword === 'required') {
     const missing = /"([^"]+)"/.exec(error.error)?.[1];
     if (missing) path.push(missing);
   }
   const field = path.length ? `config.${path.join('.')}` : 'config';
-  const message = error.keyword === 'required' ? 'Required' : plain(error.error);
-  return { field, message };
+  return { field, message: wording(error.keyword, valueAt(schema, pointer(error.keywordLocation))) };
 }
 
-/** "Instance has a value of 3 which is less than 5." → "Must be at least 5"-style wording where we can. */
-function plain(text: string): string {
-  const minimum = /less than (\S+?)\.?$/.exec(text);
-  if (minimum) return `Must be at least ${minimum[1]}`;
-  const maximum = /greater than (\S+?)\.?$/.exec(text);
-  if (maximum) return `Must be at most ${maximum[1]}`;
-  const cleaned = text.replace(/^Instance /, 'Value ').replace(/\.$/, '');
-  return cleaned.charAt(0).toUpperCase() + cleaned.slice(1);
+const pointer = (location: string) =>
+  location
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((part) => decodeURIComponent(part.replace(/~1/g, '/').replace(/~0/g, '~')));
+
+function valueAt(schema: object, path: string[]): unknown {
+  let current: unknown = schema;
+  for (const part of path) current = (current as Record<string, unknown> | undefined)?.[part];
+  return current;
+}
+
+/** Short words for a person, by the keyword that failed and its limit in the schema. */
+function wording(keyword: string, limit: unknown): string {
+  switch (keyword) {
+    case 'required':
+      return 'Required';
+    case 'minimum':
+      return `Must be >= ${limit}`;
+    case 'exclusiveMinimum':
+      return `Must be > ${limit}`;
+    case 'maximum':
+      return `Must be <= ${limit}`;
+    case 'exclusiveMaximum':
+      return `Must be < ${limit}`;
+    case 'minLength':
+      return limit === 1 ? 'Must not be empty' : `Must have at least ${limit} characters`;
+    case 'maxLength':
+      return `Must have at most ${limit} characters`;
+    case 'minItems':
+      return `Must have at least ${limit} items`;
+    case 'maxItems':
+      return `Must have at most ${limit} items`;
+    case 'type':
+      return `Must be ${Array.isArray(limit) ? limit.join(' or ') : limit}`;
+    case 'enum':
+    case 'const':
+      return 'Must be one of the choices';
+    case 'pattern':
+    case 'format':
+      return 'Has the wrong format';
+    default:
+      return 'Is not valid';
+  }
 }
