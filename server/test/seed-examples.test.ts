@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createFlowOrFail } from './fixtures.js';
 import { API_KEY, startTestServer, type TestServer } from './harness.js';
+import { SEED_FLOWS } from './seed-flows.js';
 
 // The seeds' worked examples, run over the public API exactly as a third-party app would.
 let server: TestServer;
@@ -15,6 +16,13 @@ const TRIGGER = `mutation($id: ID!, $payload: JSONObject) { triggerFlow(id: $id,
   ... on MutationTriggerFlowSuccess { data { id } } ... on Error { code message } } }`;
 const GET = `query($id: ID!) { execution(id: $id) { status completedSteps skippedSteps
   timeline { stepKey status ports output } } }`;
+
+/** The same graphs the bundle round trip exports and imports. */
+function seedFlow(name: string) {
+  const flow = SEED_FLOWS.find((candidate) => candidate.name === name);
+  if (!flow) throw new Error(`no seed flow named ${name}`);
+  return flow;
+}
 
 const createFlow = (name: string, steps: unknown[], edges: unknown[]) =>
   createFlowOrFail(server, name, steps, edges);
@@ -33,28 +41,7 @@ async function runToEnd(flowId: string, payload: Record<string, unknown>) {
 describe('003 Flows: condition branching', () => {
   // query_users → check_has_users ─true→ process_users → send_report ─┐
   //                               └false→ log_empty ──────────────────┴→ cleanup (a root step)
-  const graph = {
-    steps: [
-      { key: 'query_users', type: 'manual' },
-      {
-        key: 'check_has_users',
-        type: 'condition',
-        config: { expression: 'length(trigger.payload.users) > 0' },
-      },
-      { key: 'process_users', type: 'log', config: { message: 'processing {{ trigger.payload.users }}' } },
-      { key: 'send_report', type: 'log', config: { message: 'report sent' } },
-      { key: 'log_empty', type: 'log', config: { message: 'no users' } },
-      { key: 'cleanup', type: 'log', config: { message: 'cleanup' } },
-    ],
-    edges: [
-      { source: 'query_users', target: 'check_has_users' },
-      { source: 'check_has_users', sourcePort: 'true', target: 'process_users' },
-      { source: 'process_users', target: 'send_report' },
-      { source: 'check_has_users', sourcePort: 'false', target: 'log_empty' },
-      { source: 'send_report', target: 'cleanup' },
-      { source: 'log_empty', target: 'cleanup' },
-    ],
-  };
+  const graph = seedFlow('003 branching');
 
   it('runs the true branch, then the next root step once', async () => {
     const flowId = await createFlow('003 branching (true)', graph.steps, graph.edges);
@@ -82,40 +69,7 @@ describe('003 Flows: condition branching', () => {
 describe('004 Composable Pipelines: conditional alert escalation', () => {
   // assess → condition ─true (emergency)→ alert [emergency] → follow_up
   //                    └false (routine) → alert [info]
-  const steps = [
-    { key: 'assess', type: 'manual' },
-    {
-      key: 'logic_response',
-      type: 'set_variable',
-      config: { key: 'last_severity', value: '{{ trigger.payload.severity }}', scope: 'flow' },
-    },
-    {
-      key: 'is_emergency',
-      type: 'condition',
-      config: { expression: "trigger.payload.severity == 'emergency'" },
-    },
-    {
-      key: 'emergency_alert',
-      type: 'alert',
-      config: {
-        level: 'emergency',
-        message: 'Emergency in the {{ trigger.payload.room }}: {{ trigger.payload.reason }}',
-      },
-    },
-    { key: 'follow_up', type: 'log', config: { message: 'escalated at {{ system.local_time }}' } },
-    {
-      key: 'routine_alert',
-      type: 'alert',
-      config: { level: 'info', message: 'Routine: {{ trigger.payload.reason }}' },
-    },
-  ];
-  const edges = [
-    { source: 'assess', target: 'logic_response' },
-    { source: 'logic_response', target: 'is_emergency' },
-    { source: 'is_emergency', sourcePort: 'true', target: 'emergency_alert' },
-    { source: 'emergency_alert', target: 'follow_up' },
-    { source: 'is_emergency', sourcePort: 'false', target: 'routine_alert' },
-  ];
+  const { steps, edges } = seedFlow('004 escalation');
 
   it('routes by severity and streams each alert to a subscribed caregiver', async () => {
     const flowId = await createFlow('004 escalation', steps, edges);
