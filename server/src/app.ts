@@ -24,6 +24,7 @@ import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
 import { EngineError } from './engine/errors.js';
 import { AccessEvents } from './auth/access.js';
+import { CachedAuthenticator } from './auth/access-cache.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import {
   CareService,
@@ -132,12 +133,14 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   flows.onChange((flowId) => triggers.syncFlow(flowId));
   flows.stopRunsWith((flowId) => engine.stopFlowRuns(flowId));
   const actionTemplates = new ActionTemplateService(registry);
+  const access = new AccessEvents();
   const services: AppServices = {
     config,
     registry,
     engine,
     pubsub,
-    access: new AccessEvents(),
+    access,
+    authenticator: new CachedAuthenticator(orm, access),
     loginThrottle: new LoginThrottle(),
     flows,
     actionTemplates,

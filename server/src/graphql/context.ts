@@ -9,6 +9,7 @@ import type {
   TriggerInput,
 } from '../engine/types.js';
 import type { AccessEvents } from '../auth/access.js';
+import type { CachedAuthenticator } from '../auth/access-cache.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Actor, Permission } from '../auth/actor.js';
 import type { KinflowConfig } from '../config/index.js';
@@ -45,6 +46,8 @@ export interface AppServices {
   pubsub: AppPubSub;
   /** "Access revoked" events (logout, revoked keys): open streams of that credential end. */
   access: AccessEvents;
+  /** Resolves bearer tokens (cached briefly; revocation evicts at once). */
+  authenticator: CachedAuthenticator;
   /** Counts failed sign-ins per account and address. */
   loginThrottle: LoginThrottle;
   config: KinflowConfig;

@@ -636,6 +636,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { id }, context) => {
       const device = await revokeDevice(context.em, await findDevice(context, id.id));
       context.services.care.disconnect(device.id, 'revoked');
+      context.services.access.publish({ kind: 'device', id: device.id });
       return device;
     },
   }),
@@ -673,6 +674,7 @@ builder.mutationFields((t) => ({
       if (!result.ok) throw new PairingCodeError(result.reason);
       // The tablet's earlier connection (with the old token) ends; the new token takes over.
       context.services.care.disconnect(result.device.id, 'paired again');
+      context.services.access.publish({ kind: 'device', id: result.device.id });
       return { token: result.token, device: result.device };
     },
   }),

@@ -4,7 +4,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/better-sqlite';
 import { permissionsOf } from '../auth/actor.js';
-import { resolveToken } from '../auth/service.js';
+import type { CachedAuthenticator } from '../auth/access-cache.js';
 import { decodeCardId } from '../care/index.js';
 import { cachedStatement, rawDatabase } from '../engine/sqlite.js';
 import { bearerFrom } from './context.js';
@@ -38,6 +38,7 @@ const send = (res: http.ServerResponse, status: number, body: unknown) =>
  */
 export async function handleCardMedia(
   orm: MikroORM,
+  authenticator: CachedAuthenticator,
   dataDir: string,
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -59,7 +60,7 @@ export async function handleCardMedia(
   }
   if (req.method !== 'PUT') return void send(res, 405, { error: 'use PUT to upload, GET to read' });
   const token = bearerFrom({ headers: new Headers(req.headers as Record<string, string>) });
-  const actor = token ? await resolveToken(orm.em.fork(), token) : null;
+  const actor = token ? ((await authenticator.resolve(token))?.actor ?? null) : null;
   if (!permissionsOf(actor).has('write'))
     return void send(res, actor ? 403 : 401, { error: 'needs the write scope' });
   const alt = url.searchParams.get('alt')?.trim() ?? '';

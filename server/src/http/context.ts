@@ -1,7 +1,6 @@
 import type { MikroORM } from '@mikro-orm/better-sqlite';
 import { permissionsOf } from '../auth/actor.js';
 import type { Access } from '../auth/access.js';
-import { resolveAccess } from '../auth/service.js';
 import type { AppServices, GraphQLContext } from '../graphql/context.js';
 
 /** Bearer token from an HTTP header, an `X-API-Key` header, or WebSocket connectionParams. */
@@ -37,7 +36,7 @@ export async function createContext(
     source.access !== undefined && source.access?.token === token
       ? source.access
       : token
-        ? await resolveAccess(em, token)
+        ? await services.authenticator.resolve(token)
         : null;
   const actor = access?.actor ?? null;
   return {

@@ -10,7 +10,6 @@ import { WebSocketServer } from 'ws';
 import type { AppServices, GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { bearerFrom, createContext } from './context.js';
-import { resolveAccess } from '../auth/service.js';
 import { watchAccess, type Access, type AccessWatch } from '../auth/access.js';
 import { maskTypedErrors, restEnvelope, restPlugin, statusForCode } from './rest-sofa.js';
 import { resolveRestNames } from './rest-names.js';
@@ -21,6 +20,7 @@ import { introspectionPlugin } from './introspection.js';
 import { createLogger } from './logging.js';
 import { inputHygienePlugin } from './input-hygiene.js';
 import { applySecurityHeaders, originAllowed } from './security-headers.js';
+import type { CachedAuthenticator } from '../auth/access-cache.js';
 import { CARD_MEDIA_PREFIX, handleCardMedia } from './card-images.js';
 
 /** The enveloped execute/subscribe travel in rootValue so WebSocket operations get the same plugins as HTTP. */
@@ -103,7 +103,7 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
       return;
     }
     if (path.startsWith(CARD_MEDIA_PREFIX)) {
-      void handleCardMedia(orm, services.config.dataDir, req, res);
+      void handleCardMedia(orm, services.authenticator, services.config.dataDir, req, res);
       return;
     }
     if (path.startsWith(WEBHOOK_PATH_PREFIX)) {
@@ -113,7 +113,7 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
       return;
     }
     if (path.startsWith('/v1/') || path === '/v1') {
-      void handleRest(yoga, orm, req, res);
+      void handleRest(yoga, orm, services.authenticator, req, res);
       return;
     }
     if (path === '/graphql' || !serveStatic) {
@@ -146,7 +146,7 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
       onConnect: async (ctx) => {
         const token = bearerFrom({ connectionParams: ctx.connectionParams });
         if (!token) return false;
-        const access = await resolveAccess(orm.em.fork(), token);
+        const access = await services.authenticator.resolve(token);
         if (!access) return false;
         // When the key is revoked, the session logged out or expired, the whole connection ends.
         const watch = watchAccess(services.access, access);
@@ -203,6 +203,7 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
 async function handleRest(
   yoga: YogaServerInstance<ServerContext, GraphQLContext>,
   orm: MikroORM,
+  authenticator: CachedAuthenticator,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): Promise<void> {
@@ -212,7 +213,7 @@ async function handleRest(
     for (const [key, value] of Object.entries(req.headers))
       if (typeof value === 'string') headers.set(key, value);
     const token = bearerFrom({ headers });
-    const access = token ? await resolveAccess(orm.em.fork(), token) : null;
+    const access = token ? await authenticator.resolve(token) : null;
     if (token && !access)
       return refuseBody(
         res,
