@@ -29,7 +29,10 @@ describe('CachedAuthenticator', () => {
   it('answers a repeated token from memory until its time to live ends', async () => {
     const { orm, authenticator, keyToken, apiKey } = await setup({ ttlMs: 1_000 });
     const now = Date.now();
-    expect((await authenticator.resolve(keyToken, now))?.actor).toMatchObject({ kind: 'apiKey', id: apiKey.id });
+    expect((await authenticator.resolve(keyToken, now))?.actor).toMatchObject({
+      kind: 'apiKey',
+      id: apiKey.id,
+    });
     await revokeSilently(orm, apiKey.id);
     // Cached: the database was not asked again.
     expect((await authenticator.resolve(keyToken, now + 500))?.actor.id).toBe(apiKey.id);
@@ -47,7 +50,12 @@ describe('CachedAuthenticator', () => {
 
   it('forgets a session at logout and refuses it once it has expired', async () => {
     const { em, events, authenticator } = await setup({ ttlMs: 60_000 });
-    await createUser(em, { email: 'ana@example.test', name: 'Ana', role: 'caregiver', password: 'long enough pw' });
+    await createUser(em, {
+      email: 'ana@example.test',
+      name: 'Ana',
+      role: 'caregiver',
+      password: 'long enough pw',
+    });
     const session = await login(em, 'ana@example.test', 'long enough pw');
     const token = session!.token;
     const access = await authenticator.resolve(token);
