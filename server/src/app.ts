@@ -128,6 +128,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     registry,
     telemetry,
     tickMs: config.schedulerTickMs,
+    webhookRateLimit: config.webhookRateLimit,
     start: (fire) => engine.trigger(fire).catch(ignoreRaces),
   });
   flows.onChange((flowId) => triggers.syncFlow(flowId));

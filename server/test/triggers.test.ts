@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlowOrFail } from './fixtures.js';
+import { CREATE_FLOW, createFlowOrFail } from './fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 // Triggers end to end on a real server: telemetry and events go in through the public API,
@@ -258,5 +258,55 @@ describe('webhook triggers', () => {
     expect(statuses.filter((status) => status === 202)).toHaveLength(10);
     expect(statuses.slice(10)).toEqual([429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+
+  it('takes a URL’s own rate limit from its step config', async () => {
+    const flowId = await createFlow(
+      'Busy doorbell',
+      [{ key: 'ring', type: 'webhook', config: { rateLimit: { perMinute: 6000, burst: 15 } } }],
+      [],
+    );
+    const issued = (await server.gql(ISSUE, { flowId, stepKey: 'ring' })).data.issueWebhookUrl.data;
+    const statuses: number[] = [];
+    for (let i = 0; i < 16; i++) statuses.push((await post(issued.path, { i })).status);
+    expect(statuses.filter((status) => status === 202).length).toBeGreaterThanOrEqual(15);
+    const zero = await server.gql(CREATE_FLOW, {
+      input: {
+        name: 'No hook at all',
+        steps: [{ key: 'ring', type: 'webhook', config: { rateLimit: { burst: 0 } } }],
+      },
+    });
+    expect(zero.data.createFlow.__typename).toBe('FlowValidationError');
+  });
+});
+
+describe('webhook rate limit defaults from the environment', () => {
+  it('KINFLOW_WEBHOOK_BURST sets every URL’s burst', async () => {
+    const small = await startTestServer({
+      env: { KINFLOW_WEBHOOK_BURST: '3', KINFLOW_WEBHOOK_RATE_PER_MINUTE: '1' },
+    });
+    try {
+      const flowId = await createFlowOrFail(small, 'Small hook', [{ key: 'ring', type: 'webhook' }], []);
+      const issued = (
+        await small.gql(
+          `mutation($flowId: ID!) { issueWebhookUrl(flowId: $flowId, stepKey: "ring") { ... on MutationIssueWebhookUrlSuccess { data { path } } } }`,
+          { flowId },
+        )
+      ).data.issueWebhookUrl.data;
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push(
+          (
+            await fetch(`${small.url}${issued.path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: '{}',
+            })
+          ).status,
+        );
+      expect(statuses).toEqual([202, 202, 202, 429]);
+    } finally {
+      await small.stop();
+    }
   });
 });

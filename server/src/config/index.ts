@@ -31,6 +31,8 @@ export interface KinflowConfig {
   mqttTopicPrefix: string;
   /** How often the scheduler checks schedules, heartbeats and sensor `for` durations. */
   schedulerTickMs: number;
+  /** Default rate limit of every webhook trigger URL (KINFLOW_WEBHOOK_RATE_PER_MINUTE, KINFLOW_WEBHOOK_BURST). */
+  webhookRateLimit: { perMinute: number; burst: number };
   /** Silence after which a node's status becomes offline (node_event triggers may ask for others). */
   nodeOfflineSeconds: number;
   /** Execution events kept replayable for reconnecting subscribers (KINFLOW_EVENT_LOG_SIZE). */
@@ -165,6 +167,10 @@ export function loadConfig(
     nodeOfflineSeconds: parseSeconds('KINFLOW_NODE_OFFLINE_SECONDS', env.KINFLOW_NODE_OFFLINE_SECONDS, 120),
     schedulerTickMs:
       parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,
+    webhookRateLimit: {
+      perMinute: parseCount('KINFLOW_WEBHOOK_RATE_PER_MINUTE', env.KINFLOW_WEBHOOK_RATE_PER_MINUTE, 30),
+      burst: parseCount('KINFLOW_WEBHOOK_BURST', env.KINFLOW_WEBHOOK_BURST, 10),
+    },
     telemetryAutoRegister: truthy(env.KINFLOW_TELEMETRY_AUTO_REGISTER),
     corsOrigins: parseOrigins(env.KINFLOW_CORS_ORIGINS),
     introspection: parseIntrospection(env.KINFLOW_INTROSPECTION, env.NODE_ENV === 'production'),

@@ -11,6 +11,30 @@ export default defineStepType({
   configSchema: z
     .object({
       includeHeaders: z.array(z.string()).default([]).describe('Request headers copied into the payload'),
+      rateLimit: z
+        .object({
+          perMinute: z
+            .number()
+            .int()
+            .min(1)
+            .max(600_000)
+            .optional()
+            .describe(
+              'Requests per minute this URL sustains (server default KINFLOW_WEBHOOK_RATE_PER_MINUTE)',
+            ),
+          burst: z
+            .number()
+            .int()
+            .min(1)
+            .max(10_000)
+            .optional()
+            .describe(
+              'Requests this URL takes at once after a quiet spell (server default KINFLOW_WEBHOOK_BURST)',
+            ),
+        })
+        .strict()
+        .optional()
+        .describe('This URL’s own rate limit; callers beyond it get 429 with Retry-After'),
     })
     .strict(),
   // The shape triggers/webhooks.ts builds; save-time checks refuse `trigger.payload.button`.

@@ -16,6 +16,7 @@ import { ScheduleTriggers, type ScheduleConfig } from './schedules.js';
 import type { SensorTriggerConfig } from './sensor-crossing.js';
 import { loadTriggerSteps, TriggerStateStore, type TriggerStep } from './trigger-steps.js';
 import { WebhookTriggers, type WebhookTriggersOptions } from './webhooks.js';
+import type { RateLimits } from './webhook-token.js';
 
 /** What the runtime needs of telemetry (server/src/telemetry/runtime.ts provides it). */
 export interface TelemetrySource {
@@ -175,6 +176,7 @@ export class TriggerRuntime {
       ofType('webhook').map((s) => ({
         stepKey: s.stepKey,
         includeHeaders: (s.config.includeHeaders as string[] | undefined) ?? [],
+        rateLimit: (s.config.rateLimit as Partial<RateLimits> | undefined) ?? {},
       })),
     );
   }

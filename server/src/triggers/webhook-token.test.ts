@@ -90,6 +90,33 @@ describe('TokenBucketLimiter', () => {
     expect(allowed).toBe(10 + 30 - 1); // the burst, plus the refill over 59.9 s
   });
 
+  it('gives a key its own limits when asked, and applies changed limits from then on', () => {
+    const { l, advance } = limiter({ perMinute: 30, burst: 2 });
+    const fast = { perMinute: 600, burst: 5 };
+    expect(Array.from({ length: 6 }, () => l.take('fast', fast).allowed)).toEqual([
+      ...Array(5).fill(true),
+      false,
+    ]);
+    expect(l.take('fast', fast).retryAfterMs).toBe(100); // 600/min = one per 100 ms
+    expect([l.take('slow'), l.take('slow'), l.take('slow')].map((d) => d.allowed)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    advance(60_000);
+    // Saved again with a smaller burst: a full bucket holds no more than the new burst.
+    expect(Array.from({ length: 3 }, () => l.take('fast', { burst: 2 }).allowed)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('refuses limits that allow nothing', () => {
+    expect(() => new TokenBucketLimiter({ perMinute: 0 })).toThrow(RangeError);
+    expect(() => new TokenBucketLimiter({ burst: 0 })).toThrow(RangeError);
+  });
+
   it('keeps keys apart', () => {
     const { l } = limiter({ burst: 1 });
     expect(l.take('a').allowed).toBe(true);

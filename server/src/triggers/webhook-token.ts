@@ -72,11 +72,15 @@ export function verifyWebhookSecret(
   return current || previous;
 }
 
-export interface RateLimitOptions {
+/** How fast one key may go: a sustained rate and a burst. */
+export interface RateLimits {
   /** Sustained rate. Default 30 per minute. */
-  perMinute?: number;
+  perMinute: number;
   /** Bucket size: how many may come at once after a quiet spell. Default 10. */
-  burst?: number;
+  burst: number;
+}
+
+export interface RateLimitOptions extends Partial<RateLimits> {
   clock?: () => number;
   /** Buckets kept at most; idle (full) buckets are dropped first. Default 10 000. */
   maxKeys?: number;
@@ -93,42 +97,60 @@ export interface RateLimitDecision {
 interface Bucket {
   tokens: number;
   updatedAt: number;
+  ratePerMs: number;
+  burst: number;
 }
 
-/** Token bucket per key (a webhook token, or the client address for unknown tokens). */
+export const DEFAULT_RATE_LIMITS: RateLimits = { perMinute: 30, burst: 10 };
+
+function checkLimits(limits: RateLimits): RateLimits {
+  if (!(limits.perMinute > 0) || !(limits.burst >= 1))
+    throw new RangeError('perMinute must be > 0 and burst >= 1');
+  return limits;
+}
+
+/**
+ * Token bucket per key (a webhook token, or the client address for unknown tokens). Every key has
+ * the limiter's default limits unless `take` is given its own (a webhook step's `rateLimit`).
+ */
 export class TokenBucketLimiter {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly ratePerMs: number;
-  private readonly burst: number;
+  private readonly defaults: RateLimits;
   private readonly clock: () => number;
   private readonly maxKeys: number;
 
   constructor(options: RateLimitOptions = {}) {
-    this.ratePerMs = (options.perMinute ?? 30) / 60_000;
-    this.burst = options.burst ?? 10;
+    this.defaults = checkLimits({
+      perMinute: options.perMinute ?? DEFAULT_RATE_LIMITS.perMinute,
+      burst: options.burst ?? DEFAULT_RATE_LIMITS.burst,
+    });
     this.clock = options.clock ?? Date.now;
     this.maxKeys = options.maxKeys ?? 10_000;
-    if (!(this.ratePerMs > 0) || !(this.burst >= 1))
-      throw new RangeError('perMinute must be > 0 and burst >= 1');
   }
 
-  take(key: string, cost = 1): RateLimitDecision {
+  take(key: string, limits: Partial<RateLimits> = {}, cost = 1): RateLimitDecision {
     const now = this.clock();
+    const ratePerMs = (limits.perMinute ?? this.defaults.perMinute) / 60_000;
+    const burst = limits.burst ?? this.defaults.burst;
     let bucket = this.buckets.get(key);
     if (bucket) {
       // Re-insert so the map's order is least recently used first, for eviction.
       this.buckets.delete(key);
     } else {
       if (this.buckets.size >= this.maxKeys) this.evict(now);
-      bucket = { tokens: this.burst, updatedAt: now };
+      bucket = { tokens: burst, updatedAt: now, ratePerMs, burst };
     }
     this.buckets.set(key, bucket);
     this.refill(bucket, now);
+    // Limits changed since the last call (the step was saved with others): they apply from now on.
+    bucket.ratePerMs = ratePerMs;
+    bucket.burst = burst;
+    bucket.tokens = Math.min(bucket.tokens, burst);
     if (bucket.tokens >= cost) {
       bucket.tokens -= cost;
       return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterMs: 0 };
     }
-    return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((cost - bucket.tokens) / this.ratePerMs) };
+    return { allowed: false, remaining: 0, retryAfterMs: Math.ceil((cost - bucket.tokens) / ratePerMs) };
   }
 
   /** Forgets a key, e.g. after its token was rotated. */
@@ -143,7 +165,7 @@ export class TokenBucketLimiter {
   private refill(bucket: Bucket, now: number): void {
     // max(0, …): a clock that steps backwards must not drain the bucket.
     const elapsed = Math.max(0, now - bucket.updatedAt);
-    bucket.tokens = Math.min(this.burst, bucket.tokens + elapsed * this.ratePerMs);
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + elapsed * bucket.ratePerMs);
     bucket.updatedAt = now;
   }
 
@@ -151,7 +173,7 @@ export class TokenBucketLimiter {
   private evict(now: number): void {
     for (const [key, bucket] of this.buckets) {
       this.refill(bucket, now);
-      if (bucket.tokens >= this.burst) this.buckets.delete(key);
+      if (bucket.tokens >= bucket.burst) this.buckets.delete(key);
     }
     if (this.buckets.size >= this.maxKeys) {
       const oldest = this.buckets.keys().next().value;

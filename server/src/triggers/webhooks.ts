@@ -7,6 +7,7 @@ import {
   TokenBucketLimiter,
   verifyWebhookSecret,
   type RateLimitOptions,
+  type RateLimits,
   type WebhookSecret,
 } from './webhook-token.js';
 
@@ -54,7 +55,7 @@ const stateKey = (stepKey: string) => `$webhook.${stepKey}`;
 export class WebhookTriggers {
   private readonly entries = new Map<string, Entry>();
   private readonly byHash = new Map<string, string>();
-  private readonly active = new Map<string, { includeHeaders: string[] }>();
+  private readonly active = new Map<string, { includeHeaders: string[]; rateLimit: Partial<RateLimits> }>();
   private readonly limiter: TokenBucketLimiter;
 
   constructor(private readonly options: WebhookTriggersOptions) {
@@ -65,11 +66,15 @@ export class WebhookTriggers {
   }
 
   /** The webhook steps of a flow that may fire now (none when the flow is disabled). */
-  saveFlow(flowId: string, steps: ReadonlyArray<{ stepKey: string; includeHeaders: string[] }>): void {
+  saveFlow(
+    flowId: string,
+    steps: ReadonlyArray<{ stepKey: string; includeHeaders: string[]; rateLimit?: Partial<RateLimits> }>,
+  ): void {
     for (const id of [...this.active.keys()]) if (id.startsWith(stepId(flowId, ''))) this.active.delete(id);
     for (const step of steps) {
       this.active.set(stepId(flowId, step.stepKey), {
         includeHeaders: step.includeHeaders.map((name) => name.toLowerCase()),
+        rateLimit: step.rateLimit ?? {},
       });
     }
   }
@@ -111,7 +116,7 @@ export class WebhookTriggers {
         ? { kind: 'not_found' }
         : { kind: 'rate_limited', retryAfterMs: limited.retryAfterMs };
     }
-    const limited = this.limiter.take(id);
+    const limited = this.limiter.take(id, step.rateLimit);
     if (!limited.allowed) return { kind: 'rate_limited', retryAfterMs: limited.retryAfterMs };
     const headers: Record<string, string> = {};
     for (const name of step.includeHeaders) {
