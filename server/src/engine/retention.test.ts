@@ -57,6 +57,30 @@ describe('retention', () => {
     expect(await count(h, `select count(*) as n from flow_execution_steps`)).toBe(5 * 2 + 3);
   });
 
+  it('trims to a lowered limit on the next finished run, and never below it when rows vanish elsewhere', async () => {
+    h = await harness();
+    const flowId = await h.createFlow('edited', [manual, say], [['start', 'say']], { maxExecutions: 20 });
+    await runMany(h, flowId, 20);
+    const finished = () => count(h!, `select count(*) as n from flow_executions where flow_id = '${flowId}'`);
+    expect(await finished()).toBe(20);
+    // The caregiver lowers the limit: the next run finishing trims the history to it.
+    await h.orm.em.getConnection().execute(`update flows set max_executions = 8 where id = ?`, [flowId]);
+    await runMany(h, flowId, 1);
+    expect(await finished()).toBe(8);
+    // Rows removed behind the pruner's back (another tool, a deleted run) are counted again, so the
+    // tally it keeps cannot make it delete more than the excess.
+    await h.orm.em
+      .getConnection()
+      .execute(
+        `delete from flow_executions where id in (select id from flow_executions where flow_id = ? order by created_at limit 5)`,
+        [flowId],
+      );
+    await runMany(h, flowId, 4);
+    expect(await finished()).toBe(7);
+    await runMany(h, flowId, 3);
+    expect(await finished()).toBe(8);
+  });
+
   it('never prunes a run that is still active', async () => {
     h = await harness();
     const g = gate('retention');
@@ -101,8 +125,9 @@ describe('retention', () => {
       sizes.push(size());
     }
     expect(await count(h, `select count(*) as n from flow_executions`)).toBe(50);
-    // Pages freed by pruning are reused, so the file stops growing once it holds one burst of runs
-    // (at most 400 + 50 here, whenever pruning happens to run): without pruning, six rounds would be ~6×.
-    for (const later of sizes.slice(1)) expect(later).toBeLessThanOrEqual(sizes[0]! * 1.5);
+    // Pages freed by pruning are reused, so the file stops growing once it holds one burst of runs.
+    // How many runs one round holds at its peak (50 to 450 here) depends on when the background pass
+    // happens to run, so allow twice the first round: without pruning, six rounds would be ~6×.
+    for (const later of sizes.slice(1)) expect(later).toBeLessThanOrEqual(sizes[0]! * 2);
   });
 });
