@@ -1,12 +1,14 @@
 // Runs every benchmark in sequence: `pnpm bench` (or `cd test && npx tsx bench/run.ts`).
 // The telemetry benchmark needs an MQTT broker (MQTT_URL, default mqtt://127.0.0.1:1883).
 import { engineBenchmark } from './engine.js';
+import { httpBenchmark } from './http.js';
 import { replayBenchmark } from './replay.js';
 import { telemetryBenchmark } from './telemetry.js';
 import { triggerLatencyBenchmark } from './trigger-latency.js';
 
 const benchmarks: Array<[string, () => Promise<void>]> = [
   ['engine', engineBenchmark],
+  ['over HTTP, beside Node-RED and a bare graphql-yoga', httpBenchmark],
   ['telemetry', telemetryBenchmark],
   ['trigger latency', triggerLatencyBenchmark],
   ['event replay and fan-out', replayBenchmark],
