@@ -3,7 +3,7 @@ import { errorMessage } from './errors.js';
 import { invokeStep } from './invoke.js';
 import type { Kernel } from './kernel.js';
 import { contextVariables, systemContext } from './pipeline-data.js';
-import { renderStepConfig } from './runner.js';
+import { renderStepConfig, unrenderedFields } from './runner.js';
 import { abortableSleep, type EngineServices } from './services.js';
 import type { TestStepInput, TestStepResult } from './types.js';
 
@@ -47,7 +47,7 @@ export async function testStep(
       parsed.data as Record<string, unknown>,
       data,
       contextVariables(data, undefined),
-      definition.deferredFields,
+      unrenderedFields(definition),
     );
     let result: StepResult;
     if (definition.run) {
@@ -58,6 +58,8 @@ export async function testStep(
         execution: { id: 'test', flowId: '', flowName: '', depth: 0 },
         signal: controller.signal,
         services: dryRunServices(k),
+        // Sample data may say what the previous step output (`last`), as the script step reads it.
+        ...(sample.last !== undefined && { last: sample.last }),
         now: () => k.now(),
       };
       result = await invokeStep(
