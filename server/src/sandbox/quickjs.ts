@@ -1,10 +1,14 @@
-import variant from '@jitl/quickjs-wasmfile-release-sync';
+import imported from '@jitl/quickjs-wasmfile-release-sync';
 import {
   newQuickJSWASMModuleFromVariant,
   type QuickJSContext,
   type QuickJSHandle,
+  type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
+
+// The variant's typings describe its CommonJS face; under ESM the default export is the variant itself.
+const variant = ((imported as { default?: QuickJSSyncVariant }).default ?? imported) as QuickJSSyncVariant;
 
 /** What a script may use; the step's config picks within these. */
 export const SCRIPT_LIMITS = {
@@ -304,8 +308,8 @@ function toScriptError(
   handle: QuickJSHandle,
   fallback: ScriptErrorCode,
   lines: number,
-  memoryMB = SCRIPT_LIMITS.defaultMemoryMB,
-  timeoutMs = SCRIPT_LIMITS.defaultTimeoutMs,
+  memoryMB: number = SCRIPT_LIMITS.defaultMemoryMB,
+  timeoutMs: number = SCRIPT_LIMITS.defaultTimeoutMs,
 ): ScriptError {
   const dumped = context.dump(handle) as unknown;
   const error =
