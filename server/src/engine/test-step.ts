@@ -4,7 +4,7 @@ import { invokeStep } from './invoke.js';
 import type { Kernel } from './kernel.js';
 import { contextVariables, systemContext } from './pipeline-data.js';
 import { renderStepConfig, unrenderedFields } from './runner.js';
-import { abortableSleep, type EngineServices } from './services.js';
+import { abortableSleep, visibleVariables, type EngineServices } from './services.js';
 import type { TestStepInput, TestStepResult } from './types.js';
 
 const DEFAULT_TEST_TIMEOUT_MS = 10_000;
@@ -92,6 +92,13 @@ function dryRunServices(k: Pick<Kernel, 'settings' | 'catalog'>): EngineServices
           ? written.get(`${scope}:${key}`)
           : k.catalog.variable(scope === 'global' ? 'global' : '', key),
       set: (scope, key, value) => void written.set(`${scope}:${key}`, value),
+      list: (scope) =>
+        visibleVariables([
+          ...k.catalog.variables(scope === 'global' ? 'global' : ''),
+          ...[...written]
+            .filter(([id]) => id.startsWith(`${scope}:`))
+            .map(([id, value]) => ({ key: id.slice(scope.length + 1), value })),
+        ]),
     },
     alerts: { raise: ({ nodeId }) => ({ id: null, nodeId: nodeId ?? null }) },
     cooldown: { tryPass: () => ({ passed: true, nextAllowedAt: null }) },
