@@ -92,7 +92,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const db = await rawDatabase(orm);
   const activities = new ActivityStore(db);
   const care = new CareService(db);
-  let telemetry: Awaited<ReturnType<typeof startTelemetry>> | undefined;
+  // Telemetry starts after the engine; the query step looks its store up when it runs.
+  const started: { telemetry?: Awaited<ReturnType<typeof startTelemetry>> } = {};
   const engine = new FlowEngine({
     orm,
     registry,
@@ -105,12 +106,13 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       activities,
       care: createCareStepServices(care, db),
       // query: alerts and runs on the engine's connection, telemetry from the store started below.
-      reads: createKinflowReads({ db: () => db, telemetry: () => telemetry?.store }),
+      reads: createKinflowReads({ db: () => db, telemetry: () => started.telemetry?.store }),
     },
   });
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
-  telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
+  const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
+  started.telemetry = telemetry;
   engine.events.subscribe((event) => pubsub.publish('execution', event));
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
   engine.events.subscribe((event) => care.onExecutionEvent(event));

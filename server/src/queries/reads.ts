@@ -90,7 +90,9 @@ export function createKinflowReads(options: {
         params.push(filter.flowId);
       }
       const clause = where.length ? `where ${where.join(' and ')}` : '';
-      const total = (cachedStatement(db, `select count(*) as n from flow_alerts ${clause}`).get(...params) as { n: number }).n;
+      const total = (
+        cachedStatement(db, `select count(*) as n from flow_alerts ${clause}`).get(...params) as { n: number }
+      ).n;
       const rows = cachedStatement(
         db,
         `select id, level, message, flow_id, execution_id, step_key, node_id, acknowledged_at, created_at
@@ -129,8 +131,11 @@ export function createKinflowReads(options: {
         params.push(filter.excludeId);
       }
       const clause = `where ${where.join(' and ')}`;
-      const total = (cachedStatement(db, `select count(*) as n from flow_executions ${clause}`).get(...params) as { n: number })
-        .n;
+      const total = (
+        cachedStatement(db, `select count(*) as n from flow_executions ${clause}`).get(...params) as {
+          n: number;
+        }
+      ).n;
       const rows = cachedStatement(
         db,
         `select id, flow_id, status, trigger_type, error, started_at, finished_at, duration_ms, created_at
@@ -152,7 +157,8 @@ export function createKinflowReads(options: {
       };
     },
     flowIdByName(name) {
-      const row = cachedStatement(options.db(), 'select id from flows where name = ?').get(name) as { id: string } | undefined;
+      const row = cachedStatement(options.db(), 'select id from flows where name = ?').get(name) as
+        { id: string } | undefined;
       return row?.id;
     },
     telemetry(nodeId, metric, { since, limit }) {
@@ -166,6 +172,7 @@ export function createKinflowReads(options: {
 /** The reads of a step, failing clearly when the server was started without them. */
 export function kinflowReads(context: StepContext<unknown>): KinflowReads {
   const reads = (context.services as { reads?: KinflowReads }).reads;
-  if (!reads) throw new Error('Kinflow reads are not available in this server (EngineOptions.services.reads)');
+  if (!reads)
+    throw new Error('Kinflow reads are not available in this server (EngineOptions.services.reads)');
   return reads;
 }

@@ -44,10 +44,9 @@ describe('script sandbox', () => {
   });
 
   it('awaits, and returns non-object values and undefined as null', async () => {
-    expect((await runScript({ code: 'await null; return [trigger.type, system.timezone]', data })).value).toEqual([
-      'manual',
-      'Europe/Berlin',
-    ]);
+    expect(
+      (await runScript({ code: 'await null; return [trigger.type, system.timezone]', data })).value,
+    ).toEqual(['manual', 'Europe/Berlin']);
     expect((await runScript({ code: 'const x = 1;', data })).value).toBeNull();
     expect((await runScript({ code: 'return new Date(0)', data })).value).toBe('1970-01-01T00:00:00.000Z');
   });
@@ -107,22 +106,33 @@ describe('script sandbox', () => {
     const error = await failure('await new Promise(() => {}); return 1');
     expect(error.code).toBe('script_never_settled');
     // A chain of promise jobs that never ends is stopped by the deadline instead.
-    const chain = await failure('const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})', {
-      timeoutMs: 200,
-    });
+    const chain = await failure(
+      'const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})',
+      {
+        timeoutMs: 200,
+      },
+    );
     expect(chain.code).toBe('script_timeout');
     await stillWorks();
   });
 
   it('gives no way out to the host', async () => {
-    expect((await failure('return process.env')).message).toBe("ReferenceError: 'process' is not defined (line 1)");
-    expect((await failure('return require("fs")')).message).toBe("ReferenceError: 'require' is not defined (line 1)");
+    expect((await failure('return process.env')).message).toBe(
+      "ReferenceError: 'process' is not defined (line 1)",
+    );
+    expect((await failure('return require("fs")')).message).toBe(
+      "ReferenceError: 'require' is not defined (line 1)",
+    );
     expect((await failure('return globalThis.process.mainModule')).message).toMatch(/^TypeError/);
     expect((await failure('return Function("return this")().process.env')).message).toMatch(
       /^EvalError: code from strings \(eval, Function\) is not allowed/,
     );
-    expect((await failure('return (() => {}).constructor("return process")()')).message).toMatch(/^EvalError/);
-    expect((await failure('return (async () => {}).constructor("return 1")()')).message).toMatch(/^EvalError/);
+    expect((await failure('return (() => {}).constructor("return process")()')).message).toMatch(
+      /^EvalError/,
+    );
+    expect((await failure('return (async () => {}).constructor("return 1")()')).message).toMatch(
+      /^EvalError/,
+    );
     expect((await failure('return eval("1 + 1")')).message).toMatch(/^EvalError/);
     // What the global does hold: the language and console, nothing of Node.
     const { value } = await runScript({

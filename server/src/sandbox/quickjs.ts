@@ -153,14 +153,18 @@ export function checkScriptSyntax(code: string): ScriptError | undefined {
  */
 export async function runScript(input: ScriptInput): Promise<ScriptOutcome> {
   const module = await loadScriptSandbox();
-  if (input.signal?.aborted) throw new ScriptError('script_timeout', 'the step was stopped before the script ran');
+  if (input.signal?.aborted)
+    throw new ScriptError('script_timeout', 'the step was stopped before the script ran');
   const timeoutMs = Math.min(input.timeoutMs ?? SCRIPT_LIMITS.defaultTimeoutMs, SCRIPT_LIMITS.maxTimeoutMs);
   const memoryMB = Math.min(input.memoryMB ?? SCRIPT_LIMITS.defaultMemoryMB, SCRIPT_LIMITS.maxMemoryMB);
   let json: string;
   try {
     json = JSON.stringify(input.data);
   } catch (error) {
-    throw new ScriptError('script_input', `the pipeline data cannot be handed to the script: ${String(error)}`);
+    throw new ScriptError(
+      'script_input',
+      `the pipeline data cannot be handed to the script: ${String(error)}`,
+    );
   }
   const started = performance.now();
   const deadline = Date.now() + timeoutMs;
@@ -271,7 +275,8 @@ function installConsole(context: QuickJSContext, logs: ScriptOutcome['logs']): v
       if (logs.length >= SCRIPT_LIMITS.maxLogEntries) return;
       const message = args
         .map((arg) => {
-          const value: unknown = context.typeof(arg) === 'string' ? context.getString(arg) : context.dump(arg);
+          const value: unknown =
+            context.typeof(arg) === 'string' ? context.getString(arg) : context.dump(arg);
           return typeof value === 'string' ? value : safeJson(value);
         })
         .join(' ');
@@ -299,7 +304,10 @@ function clip(text: string): string {
 }
 
 function timeoutError(timeoutMs: number): ScriptError {
-  return new ScriptError('script_timeout', `the script ran longer than its ${timeoutMs} ms limit and was stopped`);
+  return new ScriptError(
+    'script_timeout',
+    `the script ran longer than its ${timeoutMs} ms limit and was stopped`,
+  );
 }
 
 /** Turns an exception inside the sandbox into a ScriptError naming its kind, message and script line. */
@@ -323,7 +331,11 @@ function toScriptError(
   if (name === 'InternalError') {
     if (message === 'interrupted') return timeoutError(timeoutMs);
     if (message === 'out of memory' || message === 'string too long' || message.includes('array too long'))
-      return new ScriptError('script_memory', `the script used more than its ${memoryMB} MB memory limit${at}`, line);
+      return new ScriptError(
+        'script_memory',
+        `the script used more than its ${memoryMB} MB memory limit${at}`,
+        line,
+      );
     if (message === 'stack overflow')
       return new ScriptError('script_stack', `the script recursed too deeply (stack overflow)${at}`, line);
   }

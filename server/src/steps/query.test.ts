@@ -36,7 +36,10 @@ afterEach(async () => {
   await telemetry.close();
 });
 
-async function addNode(name: string, values: Partial<{ kind: string; tags: string[]; status: 'online' | 'offline' }> = {}) {
+async function addNode(
+  name: string,
+  values: Partial<{ kind: string; tags: string[]; status: 'online' | 'offline' }> = {},
+) {
   const em = h.em();
   const node = em.create(GatewayNode, {
     name,
@@ -74,7 +77,12 @@ describe('query step', () => {
     const found = outputOf(run, 'q');
     expect(found).toMatchObject({ source: 'nodes', count: 2, truncated: true });
     expect(found.items).toEqual([
-      expect.objectContaining({ name: 'bathroom', kind: 'sensor', tags: ['ground', 'wet'], metadata: { room: 'bathroom' } }),
+      expect.objectContaining({
+        name: 'bathroom',
+        kind: 'sensor',
+        tags: ['ground', 'wet'],
+        metadata: { room: 'bathroom' },
+      }),
     ]);
     expect(JSON.stringify(found)).not.toMatch(/ssh|10\.0\.0\.9|sealed/);
     expect(outputOf(run, 'any').result).toBe(true);
@@ -94,14 +102,28 @@ describe('query step', () => {
     ]);
     const { run } = await runChain(h, 'telemetry', [
       query({ source: 'telemetry', metric: 'temperature' }, 'latest'),
-      query({ source: 'telemetry', metric: 'temperature', mode: 'history', windowMinutes: 60, limit: 2 }, 'hour'),
-      query({ source: 'telemetry', metric: 'temperature', mode: 'history', windowMinutes: 120, selector: { ids: [kitchen] } }, 'kitchen'),
+      query(
+        { source: 'telemetry', metric: 'temperature', mode: 'history', windowMinutes: 60, limit: 2 },
+        'hour',
+      ),
+      query(
+        {
+          source: 'telemetry',
+          metric: 'temperature',
+          mode: 'history',
+          windowMinutes: 120,
+          selector: { ids: [kitchen] },
+        },
+        'kitchen',
+      ),
       query({ source: 'telemetry', metric: 'temperature', selector: { tags: ['roof'] } }, 'roof'),
       { key: 'warm', type: 'condition', config: { expression: 'steps.hour.output.avg > 19' } },
     ]);
     expect(run.status).toBe('completed');
     expect(outputOf(run, 'latest')).toMatchObject({ count: 2, min: 18, max: 22, avg: 20 });
-    expect(outputOf(run, 'latest').items.map((i: { nodeName: string; value: number }) => [i.nodeName, i.value])).toEqual([
+    expect(
+      outputOf(run, 'latest').items.map((i: { nodeName: string; value: number }) => [i.nodeName, i.value]),
+    ).toEqual([
       ['kitchen', 22],
       ['hall', 18],
     ]);
@@ -129,16 +151,27 @@ describe('query step', () => {
       query({ source: 'alerts', acknowledged: true, limit: 1 }, 'done'),
     ]);
     expect(outputOf(run, 'urgent').items.map((a: { id: string }) => a.id)).toEqual(['a1', 'a2']);
-    expect(outputOf(run, 'urgent').items[1]).toMatchObject({ level: 'warning', acknowledged: true, message: 'door open' });
+    expect(outputOf(run, 'urgent').items[1]).toMatchObject({
+      level: 'warning',
+      acknowledged: true,
+      message: 'door open',
+    });
     expect(outputOf(run, 'open')).toMatchObject({ count: 2, truncated: false });
     expect(outputOf(run, 'open').items.map((a: { id: string }) => a.id)).toEqual(['a4', 'a1']);
-    expect(outputOf(run, 'done')).toMatchObject({ count: 2, truncated: true, items: [expect.objectContaining({ id: 'a2' })] });
+    expect(outputOf(run, 'done')).toMatchObject({
+      count: 2,
+      truncated: true,
+      items: [expect.objectContaining({ id: 'a2' })],
+    });
   });
 
   it('reads runs of this flow or another by name, by status and window, without the current run', async () => {
     const other = await h.createFlow(
       'flaky job',
-      [manual, { key: 'fail', type: 'script', config: { code: 'if (payload.fail) throw new Error("x"); return 1' } }],
+      [
+        manual,
+        { key: 'fail', type: 'script', config: { code: 'if (payload.fail) throw new Error("x"); return 1' } },
+      ],
       [['start', 'fail']],
     );
     for (const fail of [true, false, true]) {
@@ -152,21 +185,33 @@ describe('query step', () => {
     const { flowId, run } = await runChain(h, 'watcher', steps, {}, { often: 'true' });
     expect(run.status).toBe('completed');
     expect(outputOf(run, 'failures')).toMatchObject({ count: 2 });
-    expect(outputOf(run, 'failures').items[0]).toMatchObject({ status: 'failed', flowId: other, error: { stepKey: 'fail' } });
+    expect(outputOf(run, 'failures').items[0]).toMatchObject({
+      status: 'failed',
+      flowId: other,
+      error: { stepKey: 'fail' },
+    });
     expect(outputOf(run, 'mine').count).toBe(0);
     expect(outputOf(run, 'often').result).toBe(true);
     const second = await h.engine.settled((await h.engine.trigger({ flowId, payload: {} })).id);
-    expect(outputOf(second, 'mine').items).toEqual([expect.objectContaining({ id: run.id, status: 'completed' })]);
+    expect(outputOf(second, 'mine').items).toEqual([
+      expect.objectContaining({ id: run.id, status: 'completed' }),
+    ]);
   });
 
   it('reads variables of the flow or global ones, hiding engine state', async () => {
-    const { run } = await runChain(h, 'vars', [
-      { key: 'a', type: 'set_variable', config: { key: 'visits', value: 3 } },
-      { key: 'b', type: 'set_variable', config: { key: 'mood', value: 'calm', scope: 'global' } },
-      { key: 'c', type: 'cooldown', config: { minutes: 5 } },
-      query({ source: 'variables' }, 'flowVars'),
-      query({ source: 'variables', scope: 'global', keys: ['mood', 'missing'] }, 'globals'),
-    ], {}, { c: 'pass' });
+    const { run } = await runChain(
+      h,
+      'vars',
+      [
+        { key: 'a', type: 'set_variable', config: { key: 'visits', value: 3 } },
+        { key: 'b', type: 'set_variable', config: { key: 'mood', value: 'calm', scope: 'global' } },
+        { key: 'c', type: 'cooldown', config: { minutes: 5 } },
+        query({ source: 'variables' }, 'flowVars'),
+        query({ source: 'variables', scope: 'global', keys: ['mood', 'missing'] }, 'globals'),
+      ],
+      {},
+      { c: 'pass' },
+    );
     expect(outputOf(run, 'flowVars')).toMatchObject({ count: 1, values: { visits: 3 } });
     expect(outputOf(run, 'globals')).toMatchObject({
       count: 1,
@@ -197,16 +242,25 @@ describe('query step', () => {
         ['r', 'config.flowName'],
       ]),
     );
-    expect(issues.find((issue) => issue.field === 'config.levels')?.message).toMatch(/applies to source alerts, not nodes/);
+    expect(issues.find((issue) => issue.field === 'config.levels')?.message).toMatch(
+      /applies to source alerts, not nodes/,
+    );
   });
 
   it('runs in testStep and is listed with its schema and version', async () => {
     await addNode('porch', { kind: 'camera' });
-    const result = await h.engine.testStep({ type: 'query', config: { source: 'nodes', selector: { kind: 'camera' } } });
-    expect(result).toMatchObject({ success: true, output: { count: 1, items: [expect.objectContaining({ name: 'porch' })] } });
+    const result = await h.engine.testStep({
+      type: 'query',
+      config: { source: 'nodes', selector: { kind: 'camera' } },
+    });
+    expect(result).toMatchObject({
+      success: true,
+      output: { count: 1, items: [expect.objectContaining({ name: 'porch' })] },
+    });
     const definition = h.registry.get('query')!;
     expect(definition.configVersion).toBe(1);
     const schema = h.registry.jsonSchema('query') as { properties: Record<string, { description?: string }> };
-    for (const [field, property] of Object.entries(schema.properties)) expect(property.description, field).toBeTruthy();
+    for (const [field, property] of Object.entries(schema.properties))
+      expect(property.description, field).toBeTruthy();
   });
 });

@@ -60,8 +60,15 @@ const configSchema = z
       .max(200)
       .optional()
       .describe('runs: whose runs (this flow when empty); alerts: only alerts raised by that flow'),
-    statuses: z.array(z.enum(EXECUTION_STATUSES)).min(1).optional().describe('runs: only runs in these statuses'),
-    scope: z.enum(['flow', 'global']).optional().describe('variables: this flow’s (default) or the global ones'),
+    statuses: z
+      .array(z.enum(EXECUTION_STATUSES))
+      .min(1)
+      .optional()
+      .describe('runs: only runs in these statuses'),
+    scope: z
+      .enum(['flow', 'global'])
+      .optional()
+      .describe('variables: this flow’s (default) or the global ones'),
     keys: z.array(z.string().min(1)).max(100).optional().describe('variables: only these keys'),
   })
   .strict()
@@ -70,7 +77,11 @@ const configSchema = z
     for (const field of SOURCE_FIELDS) {
       if (!allowed.has(field) && config[field as keyof typeof config] !== undefined) {
         const sources = QUERY_SOURCES.filter((source) => FIELDS_OF[source].includes(field)).join(', ');
-        issues.addIssue({ code: 'custom', path: [field], message: `applies to source ${sources}, not ${config.source}` });
+        issues.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `applies to source ${sources}, not ${config.source}`,
+        });
       }
     }
     if (config.source === 'telemetry' && !config.metric) {
@@ -221,7 +232,8 @@ function statsOf(values: number[]) {
 function flowIdOf(context: StepContext<Config>, flowName: string | undefined): string | undefined {
   if (!flowName) return undefined;
   const id = kinflowReads(context).flowIdByName(flowName);
-  if (!id) throw Object.assign(new Error(`flowName: no flow is named "${flowName}"`), { code: 'flow_not_found' });
+  if (!id)
+    throw Object.assign(new Error(`flowName: no flow is named "${flowName}"`), { code: 'flow_not_found' });
   return id;
 }
 
@@ -243,9 +255,12 @@ function queryRuns(context: StepContext<Config>): Output {
   const { config, execution } = context;
   const flowId = flowIdOf(context, config.flowName) ?? execution.flowId;
   if (!flowId) {
-    throw Object.assign(new Error('flowName: name the flow whose runs to read (a test has no flow of its own)'), {
-      code: 'invalid_config',
-    });
+    throw Object.assign(
+      new Error('flowName: name the flow whose runs to read (a test has no flow of its own)'),
+      {
+        code: 'invalid_config',
+      },
+    );
   }
   const from = since(context, config.windowMinutes);
   const { rows, total } = kinflowReads(context).runs({

@@ -33,7 +33,13 @@ describe('script step', () => {
       { key: 'check', type: 'condition', config: { expression: 'steps.summary.output.result.hot' } },
       { key: 'say', type: 'log', config: { message: 'max {{steps.summary.output.result.value}}' } },
     ];
-    const { run } = await runChain(h, 'script flow', steps, { readings: [{ value: 28 }, { value: 33 }] }, { check: 'true' });
+    const { run } = await runChain(
+      h,
+      'script flow',
+      steps,
+      { readings: [{ value: 28 }, { value: 33 }] },
+      { check: 'true' },
+    );
     expect(run.status).toBe('completed');
     expect(outputOf(run, 'summary')).toEqual({
       result: { value: 33, hot: true, from: 'manual', previous: 'limit', zone: 'string' },
@@ -70,7 +76,9 @@ describe('script step', () => {
       expect(run.status, code).toBe('failed');
       expect(run.error?.code, code).toBe(expected);
     }
-    const { run } = await runChain(h, 'after the runaways', [script('fine', 'return payload.n + 1')], { n: 41 });
+    const { run } = await runChain(h, 'after the runaways', [script('fine', 'return payload.n + 1')], {
+      n: 41,
+    });
     expect(outputOf(run, 'fine').result).toBe(42);
   });
 
@@ -110,14 +118,22 @@ describe('script step', () => {
       }),
     ]);
     await expect(
-      h.createFlow('broken', [manual, { key: 'calc', type: 'script', config: { code: 'return (' } }], [['start', 'calc']]),
+      h.createFlow(
+        'broken',
+        [manual, { key: 'calc', type: 'script', config: { code: 'return (' } }],
+        [['start', 'calc']],
+      ),
     ).rejects.toThrow(/config\.code/);
   });
 
   it('is not checked as a template: braces in code are JavaScript', () => {
     const steps = [
       { key: 'start', type: 'manual', config: {} },
-      { key: 'calc', type: 'script', config: { code: 'const o = {{ a: 1 }.a}; return {value: o, x: "{{nope.path}}"}' } },
+      {
+        key: 'calc',
+        type: 'script',
+        config: { code: 'const o = {{ a: 1 }.a}; return {value: o, x: "{{nope.path}}"}' },
+      },
     ];
     expect(checkFlowExpressions(steps, [{ source: 'start', target: 'calc' }], h.registry)).toEqual([]);
   });
@@ -128,8 +144,15 @@ describe('script step', () => {
       config: { code: 'return { total: payload.items.length + last.count, key: vars.k }' },
       data: { trigger: { payload: { items: [1, 2] } }, last: { count: 3 }, vars: { k: 'v' } },
     });
-    expect(result).toMatchObject({ success: true, output: { result: { total: 5, key: 'v' } }, ports: ['main'] });
-    const failed = await h.engine.testStep({ type: 'script', config: { code: 'while (1) {}', timeoutMs: 50 } });
+    expect(result).toMatchObject({
+      success: true,
+      output: { result: { total: 5, key: 'v' } },
+      ports: ['main'],
+    });
+    const failed = await h.engine.testStep({
+      type: 'script',
+      config: { code: 'while (1) {}', timeoutMs: 50 },
+    });
     expect(failed.success).toBe(false);
     expect(failed.error).toMatch(/50 ms limit/);
   });
@@ -139,7 +162,10 @@ describe('script step', () => {
     expect(definition.run).toBeTypeOf('function');
     expect(definition.ports.map((port) => port.name)).toEqual(['main', 'error']);
     expect(definition.configVersion).toBe(1);
-    const schema = h.registry.jsonSchema('script') as { properties: Record<string, { description?: string }> };
-    for (const field of ['code', 'timeoutMs', 'memoryMB']) expect(schema.properties[field]?.description).toBeTruthy();
+    const schema = h.registry.jsonSchema('script') as {
+      properties: Record<string, { description?: string }>;
+    };
+    for (const field of ['code', 'timeoutMs', 'memoryMB'])
+      expect(schema.properties[field]?.description).toBeTruthy();
   });
 });

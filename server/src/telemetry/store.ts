@@ -166,7 +166,11 @@ export class TelemetryStore {
    * Recent values with min/max/avg for one node, or for every node when nodeId is null. `since` narrows
    * the window (the query step's windowMinutes); it never reaches further back than the history kept.
    */
-  preview(nodeId: string | null, metric: string, options: { limit?: number; since?: Date } = {}): MetricPreview {
+  preview(
+    nodeId: string | null,
+    metric: string,
+    options: { limit?: number; since?: Date } = {},
+  ): MetricPreview {
     const keys = nodeId === null ? [...(this.keysByMetric.get(metric) ?? [])] : [keyOf(nodeId, metric)];
     const pairs = keys.map((key) => ({
       nodeId: key.slice(0, key.indexOf(SEP)),
