@@ -64,7 +64,11 @@ describe('script step', () => {
   it('stops runaway scripts with a clear error and keeps the server working', async () => {
     const cases: Array<[string, string, Record<string, unknown>?]> = [
       ['while (true) {}', 'script_timeout', { timeoutMs: 100 }],
-      ['const a = []; for (;;) a.push("x".repeat(64) + a.length)', 'script_memory', { memoryMB: 4 }],
+      [
+        'const a = []; for (;;) a.push("x".repeat(64) + a.length)',
+        'script_memory',
+        { memoryMB: 4, timeoutMs: 5000 },
+      ],
       ['const f = (n) => f(n + 1) + 1; return f(0)', 'script_stack'],
       ['await new Promise(() => {})', 'script_never_settled'],
       ['return process.env', 'script_error'],
