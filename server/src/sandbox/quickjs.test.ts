@@ -138,7 +138,7 @@ describe('script sandbox', () => {
     expect((await failure('return eval("1 + 1")')).message).toMatch(/^EvalError/);
     // What the global does hold: the language and console, nothing of Node.
     const { value } = await runScript({
-      code: `return ['process', 'require', 'module', 'Buffer', 'setTimeout', 'fetch', 'std', 'os'].filter((name) => name in globalThis)`,
+      code: `return ['process', 'require', 'module', 'Buffer', 'setTimeout', 'fetch', 'std', 'os', '__kinflowLog'].filter((name) => name in globalThis)`,
       data,
     });
     expect(value).toEqual([]);

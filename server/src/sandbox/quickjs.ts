@@ -69,22 +69,26 @@ export interface ScriptOutcome {
 const FILE = 'script.js';
 export const SCRIPT_PARAMETERS = ['payload', 'last', 'steps', 'vars', 'trigger', 'system'] as const;
 
-// Runs in the sandbox before the script: no code from strings (eval, the Function constructors), so
-// "Function('return this')" tricks fail with a clear message rather than quietly reaching the (empty)
-// sandbox global. The host compiles the script itself, so this does not stop the script from running.
-const HARDEN = `(() => {
+// One evaluation before the script (each costs a little in a fresh context):
+//  - console, its methods forwarding to the one host function, which is then removed from the global;
+//  - no code from strings (eval, the Function constructors), so "Function('return this')" tricks fail
+//    with a clear message rather than quietly reaching the (empty) sandbox global. The host compiles
+//    the script itself, so this does not stop the script from running;
+//  - the bootstrap, which parses the input, freezes it deeply (the script sees a read-only copy) and
+//    turns the result into JSON inside the sandbox, so the host only ever receives a string.
+const SETUP = `(() => {
+  'use strict';
+  const log = globalThis.__kinflowLog;
+  delete globalThis.__kinflowLog;
+  const console = {};
+  for (const level of ['log', 'info', 'warn', 'error', 'debug']) console[level] = (...args) => log(level, ...args);
+  Object.defineProperty(globalThis, 'console', { value: Object.freeze(console), writable: false, configurable: false });
   const blocked = function () { throw new EvalError('code from strings (eval, Function) is not allowed in a script'); };
   const protos = [function () {}, async function () {}, function* () {}, async function* () {}]
     .map((f) => Object.getPrototypeOf(f));
   blocked.prototype = Function.prototype;
   for (const proto of protos) Object.defineProperty(proto, 'constructor', { value: blocked, writable: false, configurable: false });
   for (const name of ['Function', 'eval']) Object.defineProperty(globalThis, name, { value: blocked, writable: false, configurable: false });
-})()`;
-
-// Parses the input, freezes it deeply (the script sees a read-only copy) and turns the result into JSON
-// inside the sandbox, so the host only ever receives a string.
-const BOOTSTRAP = `(function (script, json) {
-  'use strict';
   const freeze = (value) => {
     if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
       Object.freeze(value);
@@ -92,12 +96,14 @@ const BOOTSTRAP = `(function (script, json) {
     }
     return value;
   };
-  const input = freeze(JSON.parse(json));
-  return script(${SCRIPT_PARAMETERS.map((name) => `input.${name}`).join(', ')}).then((value) => {
-    const text = JSON.stringify(value === undefined ? null : value);
-    return text === undefined ? 'null' : text;
-  });
-})`;
+  return function (script, json) {
+    const input = freeze(JSON.parse(json));
+    return script(${SCRIPT_PARAMETERS.map((name) => `input.${name}`).join(', ')}).then((value) => {
+      const text = JSON.stringify(value === undefined ? null : value);
+      return text === undefined ? 'null' : text;
+    });
+  };
+})()`;
 
 let modulePromise: Promise<QuickJSWASMModule> | undefined;
 let loaded: QuickJSWASMModule | undefined;
@@ -178,15 +184,15 @@ export async function runScript(input: ScriptInput): Promise<ScriptOutcome> {
     const context = runtime.newContext();
     try {
       installConsole(context, logs);
-      context.unwrapResult(context.evalCode(HARDEN, 'kinflow-harden.js', { type: 'global' })).dispose();
+      const bootstrap = context.unwrapResult(context.evalCode(SETUP, 'kinflow-setup.js', { type: 'global' }));
       const compiled = context.evalCode(wrap(input.code), FILE, { type: 'global' });
       if (compiled.error) {
         const error = toScriptError(context, compiled.error, 'script_syntax', lines);
         compiled.error.dispose();
+        bootstrap.dispose();
         throw error;
       }
       const script = compiled.value;
-      const bootstrap = context.unwrapResult(context.evalCode(BOOTSTRAP, 'kinflow-bootstrap.js'));
       const text = context.newString(json);
       const call = context.callFunction(bootstrap, context.undefined, script, text);
       text.dispose();
@@ -268,25 +274,21 @@ function settle(
   }
 }
 
+/** One host function behind every console method (SETUP wraps it), capped in count and length. */
 function installConsole(context: QuickJSContext, logs: ScriptOutcome['logs']): void {
-  const consoleObject = context.newObject();
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    const fn = context.newFunction(level, (...args) => {
-      if (logs.length >= SCRIPT_LIMITS.maxLogEntries) return;
-      const message = args
-        .map((arg) => {
-          const value: unknown =
-            context.typeof(arg) === 'string' ? context.getString(arg) : context.dump(arg);
-          return typeof value === 'string' ? value : safeJson(value);
-        })
-        .join(' ');
-      logs.push({ level: level === 'log' || level === 'debug' ? 'info' : level, message: clip(message) });
-    });
-    context.setProp(consoleObject, level, fn);
-    fn.dispose();
-  }
-  context.setProp(context.global, 'console', consoleObject);
-  consoleObject.dispose();
+  const fn = context.newFunction('log', (levelHandle, ...args) => {
+    if (logs.length >= SCRIPT_LIMITS.maxLogEntries) return;
+    const level = context.getString(levelHandle);
+    const message = args
+      .map((arg) => {
+        const value: unknown = context.typeof(arg) === 'string' ? context.getString(arg) : context.dump(arg);
+        return typeof value === 'string' ? value : safeJson(value);
+      })
+      .join(' ');
+    logs.push({ level: level === 'log' || level === 'debug' ? 'info' : level, message: clip(message) });
+  });
+  context.setProp(context.global, '__kinflowLog', fn);
+  fn.dispose();
 }
 
 function safeJson(value: unknown): string {
