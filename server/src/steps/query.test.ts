@@ -6,6 +6,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { GatewayNode } from '../db/entities/index.js';
 import { rawDatabase, type SqliteDatabase } from '../engine/sqlite.js';
 import { harness, manual, type Harness } from '../engine/test-fixtures.js';
+import { dataKeys } from '../engine/validation.js';
 import { FlowService } from '../flows/service.js';
 import { parseOutboundAllowlist } from '../net/index.js';
 import { createKinflowReads } from '../queries/reads.js';
@@ -247,6 +248,30 @@ describe('query step', () => {
     );
   });
 
+  it('a script runs per node in for_each_node, its code left as written', async () => {
+    await addNode('kitchen', { tags: ['ground'] });
+    await addNode('hall', { tags: ['ground'] });
+    const { run } = await runChain(h, 'per node', [
+      {
+        key: 'each',
+        type: 'for_each_node',
+        config: {
+          selector: { tags: ['ground'] },
+          action: {
+            type: 'script',
+            config: { code: 'const node_name = trigger.node.name.toUpperCase(); return {node_name}' },
+          },
+        },
+      },
+    ]);
+    expect(run.status).toBe('completed');
+    const results = outputOf(run, 'each').results as Array<{ nodeName: string; output: { result: unknown } }>;
+    expect(results.map((r) => [r.nodeName, r.output.result])).toEqual([
+      ['hall', { node_name: 'HALL' }],
+      ['kitchen', { node_name: 'KITCHEN' }],
+    ]);
+  });
+
   it('runs in testStep and is listed with its schema and version', async () => {
     await addNode('porch', { kind: 'camera' });
     const result = await h.engine.testStep({
@@ -257,6 +282,25 @@ describe('query step', () => {
       success: true,
       output: { count: 1, items: [expect.objectContaining({ name: 'porch' })] },
     });
+    // Later steps are offered the output keys.
+    const graph = [
+      { key: 'start', type: 'manual', config: {} },
+      { key: 'temps', type: 'query', config: { source: 'telemetry', metric: 'temperature' } },
+      { key: 'calc', type: 'script', config: { code: 'return 1' } },
+      { key: 'end', type: 'log', config: { message: 'x' } },
+    ];
+    const edges = [
+      { source: 'start', target: 'temps' },
+      { source: 'temps', target: 'calc' },
+      { source: 'calc', target: 'end' },
+    ];
+    expect(dataKeys(graph, edges, 'end', h.registry)).toEqual(
+      expect.arrayContaining([
+        'steps.temps.output.count',
+        'steps.temps.output.avg',
+        'steps.calc.output.result',
+      ]),
+    );
     const definition = h.registry.get('query')!;
     expect(definition.configVersion).toBe(1);
     const schema = h.registry.jsonSchema('query') as { properties: Record<string, { description?: string }> };
