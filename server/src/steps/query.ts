@@ -48,7 +48,9 @@ const configSchema = z
       .positive()
       .max(MAX_WINDOW_MINUTES)
       .optional()
-      .describe('Only the last N minutes: telemetry history (default 60) or latest values no older than this, alerts, runs'),
+      .describe(
+        'Only the last N minutes: telemetry history (default 60) or latest values no older than this, alerts, runs',
+      ),
     levels: z.array(z.enum(ALERT_LEVELS)).min(1).optional().describe('alerts: only these levels'),
     acknowledged: z
       .boolean()
