@@ -10,6 +10,7 @@ import { loadDemoHousehold } from './demo/household.js';
 import { BundleService } from './bundles/index.js';
 import { VariableService } from './variables/service.js';
 import { ActivityStore } from './activities/store.js';
+import { createKinflowReads } from './queries/reads.js';
 import { ActionTemplateService } from './flows/action-templates.js';
 import { FlowService } from './flows/service.js';
 import { createActionServices } from './actions/index.js';
@@ -92,6 +93,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const db = await rawDatabase(orm);
   const activities = new ActivityStore(db);
   const care = new CareService(db);
+  // Telemetry starts after the engine; the query step looks its store up when it runs.
+  const started: { telemetry?: Awaited<ReturnType<typeof startTelemetry>> } = {};
   const engine = new FlowEngine({
     orm,
     registry,
@@ -103,11 +106,14 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       ...createActionServices({ orm, config, secrets, registry }),
       activities,
       care: createCareStepServices(care, db),
+      // query: alerts and runs on the engine's connection, telemetry from the store started below.
+      reads: createKinflowReads({ db: () => db, telemetry: () => started.telemetry?.store }),
     },
   });
   const pubsub: AppPubSub = createPubSub();
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
   const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
+  started.telemetry = telemetry;
   engine.events.subscribe((event) => pubsub.publish('execution', event));
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
   engine.events.subscribe((event) => care.onExecutionEvent(event));

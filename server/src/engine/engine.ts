@@ -11,7 +11,7 @@ import { activeRows, executionRow, restoreRun } from './recovery.js';
 import { Retention } from './retention.js';
 import { toRecord } from './run-state.js';
 import { Runner } from './runner.js';
-import { abortableSleep } from './services.js';
+import { abortableSleep, visibleVariables } from './services.js';
 import { rawDatabase, rowToRecord } from './sqlite.js';
 import { ExecutionStore } from './store.js';
 import { testStep } from './test-step.js';
@@ -269,14 +269,7 @@ export class FlowEngine {
   async variables(): Promise<VariableAccess> {
     const { k } = await this.init();
     return {
-      list: (scope) => {
-        const latest = new Map<string, unknown>();
-        for (const entry of k.catalog.variables(scope)) latest.set(entry.key, entry.value);
-        return [...latest]
-          .filter(([key, value]) => !key.startsWith('$') && value !== undefined)
-          .map(([key, value]) => ({ key, value }))
-          .sort((a, b) => a.key.localeCompare(b.key));
-      },
+      list: (scope) => visibleVariables(k.catalog.variables(scope)),
       write: async (scope, key, value) => {
         k.store.setVariable(scope, scope === 'global' ? null : scope, key, value);
         await k.store.commit();

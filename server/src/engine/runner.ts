@@ -200,11 +200,12 @@ export class Runner {
       return controller;
     };
     try {
+      const last = previousOutput(run, index);
       let config = renderStepConfig(
         step.config,
         run.data,
-        contextVariables(run.data, previousOutput(run, index)),
-        definition.deferredFields,
+        contextVariables(run.data, last),
+        unrenderedFields(definition),
       );
       // Rendering may have produced values of another type than the schema allows; only then check.
       if (config !== step.config) config = checkRenderedConfig(definition, config);
@@ -217,6 +218,7 @@ export class Runner {
           return abortController().signal;
         },
         services: new RunServices(k, run, step.key),
+        last,
         ...(resume && { resume }),
         now: () => k.now(),
       };
@@ -384,6 +386,14 @@ export class Runner {
     });
     this.hooks.finished(run);
   }
+}
+
+/** Fields `run` gets as written: the type renders them itself, or they are not templates at all. */
+export function unrenderedFields(definition: {
+  deferredFields?: string[];
+  verbatimFields?: string[];
+}): string[] {
+  return [...(definition.deferredFields ?? []), ...(definition.verbatimFields ?? [])];
 }
 
 export function renderStepConfig(

@@ -21,6 +21,8 @@ export interface EngineServices {
     get(scope: 'flow' | 'global', key: string): unknown;
     /** `undefined` deletes. Visible to later steps of this run at once and to other runs after commit. */
     set(scope: 'flow' | 'global', key: string, value: unknown): void;
+    /** Every variable of the scope (pending writes included, `$` engine state left out), by key. */
+    list(scope: 'flow' | 'global'): Array<{ key: string; value: unknown }>;
   };
   alerts: {
     raise(alert: { level: AlertLevel; message: string; nodeId?: string | null }): {
@@ -71,4 +73,16 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The visible variables of a scope from its stored and pending entries (later entries win). */
+export function visibleVariables(
+  entries: Iterable<{ key: string; value: unknown }>,
+): Array<{ key: string; value: unknown }> {
+  const latest = new Map<string, unknown>();
+  for (const entry of entries) latest.set(entry.key, entry.value);
+  return [...latest]
+    .filter(([key, value]) => !key.startsWith('$') && value !== undefined)
+    .map(([key, value]) => ({ key, value }))
+    .sort((a, b) => a.key.localeCompare(b.key));
 }

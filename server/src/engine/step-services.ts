@@ -3,7 +3,7 @@ import { newId } from '../db/ids.js';
 import { toText } from './expressions/values.js';
 import type { Kernel } from './kernel.js';
 import type { RunState } from './run-state.js';
-import { abortableSleep, type ChildRunResult, type EngineServices } from './services.js';
+import { abortableSleep, visibleVariables, type ChildRunResult, type EngineServices } from './services.js';
 import { cachedStatement } from './sqlite.js';
 import { TERMINAL_STATUSES, type ExecutionStatus } from './types.js';
 
@@ -32,6 +32,7 @@ export class RunServices implements EngineServices {
     const scopeId = (scope: 'flow' | 'global') => (scope === 'flow' ? run.flowId : 'global');
     return {
       get: (scope, key) => k.catalog.variable(scopeId(scope), key),
+      list: (scope) => visibleVariables(k.catalog.variables(scopeId(scope))),
       set: (scope, key, value) => {
         k.store.setVariable(scopeId(scope), scope === 'flow' ? run.flowId : null, key, value);
         // Later steps of this run see the change at once; a flow variable shadows a global one, and

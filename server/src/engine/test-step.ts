@@ -3,8 +3,8 @@ import { errorMessage } from './errors.js';
 import { invokeStep } from './invoke.js';
 import type { Kernel } from './kernel.js';
 import { contextVariables, systemContext } from './pipeline-data.js';
-import { renderStepConfig } from './runner.js';
-import { abortableSleep, type EngineServices } from './services.js';
+import { renderStepConfig, unrenderedFields } from './runner.js';
+import { abortableSleep, visibleVariables, type EngineServices } from './services.js';
 import type { TestStepInput, TestStepResult } from './types.js';
 
 const DEFAULT_TEST_TIMEOUT_MS = 10_000;
@@ -47,7 +47,7 @@ export async function testStep(
       parsed.data as Record<string, unknown>,
       data,
       contextVariables(data, undefined),
-      definition.deferredFields,
+      unrenderedFields(definition),
     );
     let result: StepResult;
     if (definition.run) {
@@ -58,6 +58,8 @@ export async function testStep(
         execution: { id: 'test', flowId: '', flowName: '', depth: 0 },
         signal: controller.signal,
         services: dryRunServices(k),
+        // Sample data may say what the previous step output (`last`), as the script step reads it.
+        ...(sample.last !== undefined && { last: sample.last }),
         now: () => k.now(),
       };
       result = await invokeStep(
@@ -90,6 +92,13 @@ function dryRunServices(k: Pick<Kernel, 'settings' | 'catalog'>): EngineServices
           ? written.get(`${scope}:${key}`)
           : k.catalog.variable(scope === 'global' ? 'global' : '', key),
       set: (scope, key, value) => void written.set(`${scope}:${key}`, value),
+      list: (scope) =>
+        visibleVariables([
+          ...k.catalog.variables(scope === 'global' ? 'global' : ''),
+          ...[...written]
+            .filter(([id]) => id.startsWith(`${scope}:`))
+            .map(([id, value]) => ({ key: id.slice(scope.length + 1), value })),
+        ]),
     },
     alerts: { raise: ({ nodeId }) => ({ id: null, nodeId: nodeId ?? null }) },
     cooldown: { tryPass: () => ({ passed: true, nextAllowedAt: null }) },

@@ -55,7 +55,9 @@ export function checkFlowExpressions(
     const config =
       step.config && typeof step.config === 'object' ? (step.config as Record<string, unknown>) : {};
     const deferred = registry.get(step.type)?.deferredFields ?? [];
+    const verbatim = registry.get(step.type)?.verbatimFields ?? [];
     for (const [field, value] of Object.entries(config)) {
+      if (verbatim.includes(field)) continue;
       const isExpression = EXPRESSION_FIELDS.has(field);
       // A field the step renders itself per node (for_each_node's action) may use `node.*`.
       const fieldScope = deferred.includes(field)

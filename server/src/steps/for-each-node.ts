@@ -163,7 +163,12 @@ async function runForNode(
   const data = { ...context.data, trigger, node: nodeData(node) };
   // HALO variables ({metric}, {value} …) as the engine would give them, with {node_*} for this node.
   const variables = { ...contextVariables(data, undefined), ...nodeVariables(node) };
-  const rendered = renderConfig(config.action.config, data, variables);
+  // A type's verbatim fields (script's code) are not templates here either.
+  const verbatim = (definition.verbatimFields ?? []).filter((field) => field in config.action.config);
+  const rendered = {
+    ...(renderConfig(config.action.config, data, variables) as Record<string, unknown>),
+    ...Object.fromEntries(verbatim.map((field) => [field, config.action.config[field]])),
+  };
   const parsed = definition.configSchema.safeParse(rendered);
   if (!parsed.success) {
     throw new Error(

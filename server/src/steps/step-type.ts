@@ -42,6 +42,8 @@ export interface StepContext<Config, Services = unknown> {
   /** Aborted when the step times out or the run is cancelled. */
   signal: AbortSignal;
   services: Services;
+  /** The output of the step this one was reached from (the first active incoming edge), as `{prev_result}` reads it. */
+  last?: unknown;
   /**
    * Present when the step resumes after a durable wait: `due` when the time came, `late` when it came
    * while the server was down (longer ago than the grace), `event` when deliverEvent woke it.
@@ -112,6 +114,11 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    * (for_each_node renders its action once per node). Save-time checks let their templates use `node`.
    */
   deferredFields?: string[];
+  /**
+   * Top-level config fields that are not templates at all (script's code): never rendered, and not
+   * checked as templates at save time, so `{value}` or `{{` in JavaScript stays as written.
+   */
+  verbatimFields?: string[];
   /** Version of the config shape, written into bundles; 1 when absent. Bump it with a migration. */
   configVersion?: number;
   /** `migrations[n]` turns a version-n config into version n + 1 (for every n below `configVersion`). */

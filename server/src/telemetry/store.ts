@@ -162,8 +162,15 @@ export class TelemetryStore {
     return this.pendingSamples.length + this.writing;
   }
 
-  /** Recent values with min/max/avg for one node, or for every node when nodeId is null. */
-  preview(nodeId: string | null, metric: string, options: { limit?: number } = {}): MetricPreview {
+  /**
+   * Recent values with min/max/avg for one node, or for every node when nodeId is null. `since` narrows
+   * the window (the query step's windowMinutes); it never reaches further back than the history kept.
+   */
+  preview(
+    nodeId: string | null,
+    metric: string,
+    options: { limit?: number; since?: Date } = {},
+  ): MetricPreview {
     const keys = nodeId === null ? [...(this.keysByMetric.get(metric) ?? [])] : [keyOf(nodeId, metric)];
     const pairs = keys.map((key) => ({
       nodeId: key.slice(0, key.indexOf(SEP)),
@@ -171,7 +178,9 @@ export class TelemetryStore {
       history: this.histories.get(key),
     }));
     const limit = Math.max(1, Math.min(options.limit ?? 100, this.perPair));
-    return buildPreview(metric, nodeId, pairs, { limit, since: this.clock().getTime() - this.maxAgeMs });
+    const oldest = this.clock().getTime() - this.maxAgeMs;
+    const since = Math.max(oldest, options.since?.getTime() ?? oldest);
+    return buildPreview(metric, nodeId, pairs, { limit, since });
   }
 
   /** Drops a deleted node from memory (its rows go with the node by cascade). */
