@@ -86,7 +86,9 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     config.sqlitePath === ':memory:'
       ? undefined
       : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath);
-  const registry = await discoverStepTypes();
+  // Step types that need a setting (llm_call, ha_service, ha_state) are checked against these.
+  const stepSettings = { llmModels: config.llmModels, homeAssistant: config.homeAssistant };
+  const registry = await discoverStepTypes(undefined, stepSettings);
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
   const db = await rawDatabase(orm);
   const activities = new ActivityStore(db);
@@ -102,6 +104,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       ...createActionServices({ orm, config, secrets, registry }),
       activities,
       care: createCareStepServices(care, db),
+      settings: stepSettings,
     },
   });
   const pubsub: AppPubSub = createPubSub();
