@@ -22,6 +22,7 @@ import { loadOrCreateSecretKey, SecretBox } from './crypto/secret-box.js';
 import { discoverStepTypes } from './steps/registry.js';
 import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
+import { HomeAssistantConnection } from './homeassistant/index.js';
 import { EngineError } from './engine/errors.js';
 import { AccessEvents } from './auth/access.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -125,10 +126,21 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
 
   await engine.start();
   await care.start(engine);
+  // One WebSocket to Home Assistant for every ha_state trigger, opened only while one exists.
+  const homeAssistant =
+    config.homeAssistant &&
+    new HomeAssistantConnection({
+      settings: config.homeAssistant,
+      policy: config.outbound,
+      onStatus: (status, detail) => {
+        if (detail && !config.quiet) console.warn(`home assistant: ${status}: ${detail}`);
+      },
+    });
   const triggers = await TriggerRuntime.start({
     orm,
     registry,
     telemetry,
+    ...(homeAssistant && { homeAssistant }),
     tickMs: config.schedulerTickMs,
     start: (fire) => engine.trigger(fire).catch(ignoreRaces),
   });
@@ -172,6 +184,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await telemetry.stop(); // flushes every acknowledged reading before the database closes
       await triggers.stop();
+      homeAssistant?.close();
       await engine.stop();
       await checkpointer?.stop();
       await orm.close();
