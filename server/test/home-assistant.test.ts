@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlowOrFail } from './fixtures.js';
 import { startTestServer, type TestServer } from './harness.js';
-import { startHomeAssistantTestServer, type HomeAssistantTestServer } from './support/home-assistant-server.js';
+import {
+  startHomeAssistantTestServer,
+  type HomeAssistantTestServer,
+} from './support/home-assistant-server.js';
 import { startOpenAiTestServer, type OpenAiTestServer } from './support/openai-server.js';
 
 // Home Assistant and a model server end to end: configured through the environment, reached through
@@ -44,7 +47,8 @@ async function waitForRuns(flowId: string, count: number): Promise<Run[]> {
   for (let i = 0; i < 400; i++) {
     const result = await server.gql(RUNS, { flowId });
     runs = result.data.executions.edges.map((edge: { node: Run }) => edge.node);
-    if (runs.length >= count && runs.every((run) => ['COMPLETED', 'FAILED'].includes(run.status))) return runs;
+    if (runs.length >= count && runs.every((run) => ['COMPLETED', 'FAILED'].includes(run.status)))
+      return runs;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return runs;
@@ -69,7 +73,12 @@ describe('configured integrations', () => {
         {
           key: 'light',
           type: 'ha_service',
-          config: { domain: 'light', service: 'turn_on', entityId: 'light.hall', data: { brightness_pct: 40 } },
+          config: {
+            domain: 'light',
+            service: 'turn_on',
+            entityId: 'light.hall',
+            data: { brightness_pct: 40 },
+          },
         },
       ],
       [{ source: 'door', target: 'light' }],
@@ -88,9 +97,9 @@ describe('configured integrations', () => {
       },
     });
     expect(run!.data.ha_action).toMatchObject({ entity_id: 'light.hall', success: true });
-    expect(ha.calls.map((call) => `${call.domain}.${call.service} ${call.data.entity_id as string}`)).toEqual([
-      'light.turn_on light.hall',
-    ]);
+    expect(ha.calls.map((call) => `${call.domain}.${call.service} ${call.data.entity_id as string}`)).toEqual(
+      ['light.turn_on light.hall'],
+    );
 
     ha.setState('binary_sensor.front_door', 'off'); // not a `to` state: no run
     ha.setState('binary_sensor.back_door', 'on'); // another entity: no run
@@ -110,14 +119,17 @@ describe('configured integrations', () => {
       'Greeting',
       [
         { key: 'start', type: 'manual', config: {} },
-        { key: 'greet', type: 'llm_call', config: { model: 'local', prompt: 'Greet Rosa', outputKey: 'greeting' } },
+        {
+          key: 'greet',
+          type: 'llm_call',
+          config: { model: 'local', prompt: 'Greet Rosa', outputKey: 'greeting' },
+        },
       ],
       [{ source: 'start', target: 'greet' }],
     );
-    const triggered = await server.gql(
-      `mutation($flowId: ID!) { triggerFlow(id: $flowId) { __typename } }`,
-      { flowId },
-    );
+    const triggered = await server.gql(`mutation($flowId: ID!) { triggerFlow(id: $flowId) { __typename } }`, {
+      flowId,
+    });
     expect(triggered.errors).toBeUndefined();
     const [run] = await waitForRuns(flowId, 1);
     expect(run).toMatchObject({ status: 'COMPLETED', data: { greeting: 'Good morning, Rosa!' } });
