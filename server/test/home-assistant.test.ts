@@ -59,6 +59,10 @@ describe('configured integrations', () => {
     const result = await server.gql(`{ stepTypes { type configSchema } }`);
     const types = result.data.stepTypes.map((type: { type: string }) => type.type);
     expect(types).toEqual(expect.arrayContaining(['llm_call', 'ha_service', 'ha_state']));
+    const llm = result.data.stepTypes.find((type: { type: string }) => type.type === 'llm_call');
+    // The form offers the configured models as choices.
+    expect(llm.configSchema.properties.model).toMatchObject({ type: 'string', enum: ['local'] });
+    expect(llm.configSchema.properties.prompt.description).toMatch(/What to ask/);
     const text = JSON.stringify(result.data);
     expect(text).not.toContain(ha.token);
     expect(text).not.toContain('sk-e2e-key');

@@ -57,6 +57,10 @@ export class StepTypeRegistry {
         string,
         unknown
       >;
+      const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+      for (const [field, hint] of Object.entries(definition.schemaHints?.(this.settings) ?? {})) {
+        if (properties?.[field]) properties[field] = { ...properties[field], ...hint };
+      }
       this.jsonSchemas.set(type, schema);
     }
     return schema;

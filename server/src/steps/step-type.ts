@@ -122,6 +122,11 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    */
   unavailable?: (settings: StepSettings) => string | undefined;
   /**
+   * JSON Schema keywords merged into top-level config properties for this server, e.g. the configured
+   * model names as an `enum` for llm_call.model, so the PWA form offers them as choices.
+   */
+  schemaHints?: (settings: StepSettings) => Record<string, Record<string, unknown>>;
+  /**
    * Output keys the step merges flat into the pipeline data, so save-time checks and autocomplete know
    * them (e.g. interactive_prompt's output key, auto_escalate_triggered).
    */
