@@ -64,13 +64,16 @@ describe('the shared Home Assistant WebSocket', () => {
     expect(statuses.map((s) => s.status)).toEqual(['connecting', 'authenticating', 'subscribed']);
   });
 
-  it('reports a refused token and does not subscribe', async () => {
+  it('reports a refused token, does not subscribe and does not try it again', async () => {
     const target = connect({ token: 'wrong-token' });
     const watch = changes(target, 1);
-    await until(() => statuses.some((s) => s.status === 'auth_failed' && s.detail?.includes('retrying')));
-    expect(ha.auths[0]).toBe(false);
+    await until(() => statuses.some((s) => s.status === 'auth_failed' && s.detail?.includes('restart')));
     expect(ha.subscriptions).toBe(0);
     expect(statuses.find((s) => s.status === 'auth_failed')?.detail).toBe('Invalid access token or password');
+    // Not tried again: HA would ban the address. Well past several backoff delays, still one attempt.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ha.auths).toEqual([false]);
+    expect(target.status).toBe('auth_failed');
     // The token is never part of what the connection reports.
     expect(JSON.stringify(statuses)).not.toContain('wrong-token');
     ha.setState('light.kitchen', 'on');

@@ -67,7 +67,7 @@ function pinnedLookup(target: VettedTarget) {
  * The one WebSocket to Home Assistant that every `ha_state` trigger shares: opened when the first
  * listener arrives and closed with the last. Authenticates (auth_required → auth → auth_ok), subscribes
  * to `state_changed`, and on any drop reconnects with exponential backoff and subscribes again.
- * A refused token waits the longest delay before the next try: HA bans addresses that keep failing.
+ * A refused token is not tried again (HA bans addresses that keep failing); it needs a restart.
  */
 export class HomeAssistantConnection {
   private readonly listeners = new Set<Listener>();
@@ -162,7 +162,14 @@ export class HomeAssistantConnection {
       if (this.socket !== socket) return;
       clearInterval(this.heartbeat);
       this.socket = undefined;
-      if (this.current === 'auth_failed') return this.retry('the token was refused', true);
+      // The token comes from the environment and will not change before a restart; trying it again
+      // would only bring HA's ban on addresses that keep failing closer.
+      if (this.current === 'auth_failed') {
+        return this.setStatus(
+          'auth_failed',
+          'the token was refused; set a valid KINFLOW_HOME_ASSISTANT_TOKEN and restart',
+        );
+      }
       this.retry(`connection closed (${code}${reason.length ? ` ${String(reason)}` : ''})`);
     });
   }
@@ -220,13 +227,11 @@ export class HomeAssistantConnection {
     for (const listener of this.listeners) listener(change);
   }
 
-  private retry(detail: string, longest = false): void {
+  private retry(detail: string): void {
     if (this.listeners.size === 0 || this.current === 'closed') return;
     this.failures++;
-    const delay = longest
-      ? this.maxDelayMs
-      : Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (this.failures - 1));
-    this.setStatus(longest ? 'auth_failed' : 'waiting', `${detail}; retrying in ${delay} ms`);
+    const delay = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (this.failures - 1));
+    this.setStatus('waiting', `${detail}; retrying in ${delay} ms`);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.open(), delay);
     this.timer.unref();

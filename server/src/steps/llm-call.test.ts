@@ -208,6 +208,18 @@ describe('llm_call against an OpenAI-compatible server', () => {
     expect(JSON.stringify(run)).not.toContain(KEY);
   });
 
+  it('asks the model for real in testStep, so a prompt can be tried before saving', async () => {
+    await start();
+    ai.script({ content: '{"ok": true}' });
+    const result = await h.engine.testStep({
+      type: 'llm_call',
+      config: { model: 'gemma', prompt: 'Try {{ x }}', responseFormat: 'json_free' },
+      data: { x: 'this' },
+    });
+    expect(result).toMatchObject({ success: true, output: { llm_response: { ok: true } } });
+    expect(ai.requests[0]!.body.messages[0]!.content).toMatch(/^Try this/);
+  });
+
   it('follows the outbound policy: a model server on a private address must be allow-listed', async () => {
     await start({ allow: '' });
     ai.script({ content: 'never asked' });

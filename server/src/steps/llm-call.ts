@@ -134,9 +134,7 @@ export default defineStepType({
       },
       context.data,
     );
-    if (services.dryRun) {
-      return { output: { dryRun: true, wouldSend: { model: config.model, content } } };
-    }
+    // testStep asks the model too: a question changes nothing, and trying a prompt is the point of it.
     const result = await chat(
       {
         model,
