@@ -109,7 +109,7 @@ export default defineStepType({
     return issues;
   },
   declaredDurationMs: (config) => config.timeoutSeconds * 1000,
-  writes: (config) => [config.outputKey, 'notification_suppressed'],
+  writes: (config) => [config.outputKey, 'notification_suppressed', 'llm'],
   run: async (context) => {
     const { config, signal } = context;
     const services = actionServices(context);
