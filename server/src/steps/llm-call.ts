@@ -82,7 +82,7 @@ export default defineStepType({
   // The schema is a document, not text: `{…}` inside its descriptions must not be rendered as templates.
   deferredFields: ['responseSchema'],
   unavailable: (settings) => (settings.llmModels?.size ? undefined : NOT_CONFIGURED),
-  schemaHints: (settings) =>
+  schemaHints: (settings): Record<string, Record<string, unknown>> =>
     settings.llmModels?.size ? { model: { enum: [...settings.llmModels.keys()] } } : {},
   check: (config, settings) => {
     const issues: ConfigIssue[] = [];
