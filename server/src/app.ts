@@ -23,6 +23,7 @@ import { loadOrCreateSecretKey, SecretBox } from './crypto/secret-box.js';
 import { discoverStepTypes } from './steps/registry.js';
 import { startTelemetry } from './telemetry/runtime.js';
 import { TriggerRuntime } from './triggers/runtime.js';
+import { HomeAssistantConnection } from './homeassistant/index.js';
 import { EngineError } from './engine/errors.js';
 import { AccessEvents } from './auth/access.js';
 import { CachedAuthenticator } from './auth/access-cache.js';
@@ -88,7 +89,9 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     config.sqlitePath === ':memory:'
       ? undefined
       : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath);
-  const registry = await discoverStepTypes();
+  // Step types that need a setting (llm_call, ha_service, ha_state) are checked against these.
+  const stepSettings = { llmModels: config.llmModels, homeAssistant: config.homeAssistant };
+  const registry = await discoverStepTypes(undefined, stepSettings);
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
   const db = await rawDatabase(orm);
   const activities = new ActivityStore(db);
@@ -108,6 +111,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       care: createCareStepServices(care, db),
       // query: alerts and runs on the engine's connection, telemetry from the store started below.
       reads: createKinflowReads({ db: () => db, telemetry: () => started.telemetry?.store }),
+      settings: stepSettings,
     },
   });
   const pubsub: AppPubSub = createPubSub();
@@ -129,10 +133,21 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
 
   await engine.start();
   await care.start(engine);
+  // One WebSocket to Home Assistant for every ha_state trigger, opened only while one exists.
+  const homeAssistant =
+    config.homeAssistant &&
+    new HomeAssistantConnection({
+      settings: config.homeAssistant,
+      policy: config.outbound,
+      onStatus: (status, detail) => {
+        if (detail && !config.quiet) console.warn(`home assistant: ${status}: ${detail}`);
+      },
+    });
   const triggers = await TriggerRuntime.start({
     orm,
     registry,
     telemetry,
+    ...(homeAssistant && { homeAssistant }),
     tickMs: config.schedulerTickMs,
     webhookRateLimit: config.webhookRateLimit,
     start: (fire) => engine.trigger(fire).catch(ignoreRaces),
@@ -179,6 +194,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await telemetry.stop(); // flushes every acknowledged reading before the database closes
       await triggers.stop();
+      homeAssistant?.close();
       await engine.stop();
       await checkpointer?.stop();
       await orm.close();

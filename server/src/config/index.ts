@@ -1,4 +1,10 @@
 import path from 'node:path';
+import {
+  HomeAssistantSettingsError,
+  parseHomeAssistantSettings,
+  type HomeAssistantSettings,
+} from '../homeassistant/settings.js';
+import { LlmModelsError, parseLlmModels, type LlmModelRegistry } from '../llm/models.js';
 import { parseOutboundAllowlist, type OutboundPolicy } from '../net/index.js';
 
 export interface KinflowConfig {
@@ -51,6 +57,10 @@ export interface KinflowConfig {
   introspection: 'all' | 'authenticated' | 'off';
   /** Development mode (NODE_ENV is not production): error details and stack traces are shown. */
   development: boolean;
+  /** Models `llm_call` may use (KINFLOW_LLM_MODELS: inline JSON or a YAML/JSON file); empty when unset. */
+  llmModels: LlmModelRegistry;
+  /** Home Assistant for `ha_service` and `ha_state` (KINFLOW_HOME_ASSISTANT_URL + _TOKEN); off when unset. */
+  homeAssistant?: HomeAssistantSettings;
 }
 
 export class ConfigError extends Error {
@@ -140,6 +150,22 @@ function parseIntrospection(raw: string | undefined, production: boolean): Kinfl
   throw new ConfigError(`KINFLOW_INTROSPECTION must be all, authenticated or off, got "${raw}"`);
 }
 
+function parseIntegrations(env: NodeJS.ProcessEnv) {
+  try {
+    return {
+      llmModels: parseLlmModels(env.KINFLOW_LLM_MODELS, env),
+      homeAssistant: parseHomeAssistantSettings(
+        env.KINFLOW_HOME_ASSISTANT_URL || undefined,
+        env.KINFLOW_HOME_ASSISTANT_TOKEN || undefined,
+      ),
+    };
+  } catch (error) {
+    if (error instanceof LlmModelsError) throw new ConfigError(`KINFLOW_LLM_MODELS: ${error.message}`);
+    if (error instanceof HomeAssistantSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 const truthy = (value: string | undefined): boolean => value === '1' || value === 'true' || value === 'yes';
 
 export function loadConfig(
@@ -177,6 +203,7 @@ export function loadConfig(
     development: env.NODE_ENV !== 'production',
     eventLogSize: parseCount('KINFLOW_EVENT_LOG_SIZE', env.KINFLOW_EVENT_LOG_SIZE, 100_000),
     publicUrl: env.KINFLOW_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    ...parseIntegrations(env),
     ...overrides,
   };
   if (config.apiKey !== undefined && !/^kfk_[A-Za-z0-9_-]{24,}$/.test(config.apiKey)) {

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/better-sqlite';
 import { openDatabase, type Orm } from '../db/orm.js';
 import { FlowService, type FlowSettingsInput, type StepInput } from '../flows/service.js';
 import { discoverStepTypes, StepTypeRegistry } from '../steps/registry.js';
-import { defineStepType, type StepTypeDefinition } from '../steps/step-type.js';
+import { defineStepType, type StepSettings, type StepTypeDefinition } from '../steps/step-type.js';
 import { FlowEngine } from './engine.js';
 import { abortableSleep } from './services.js';
 import type { EngineOptions, PipelineExecutionEvent } from './types.js';
@@ -163,10 +163,13 @@ export async function harness(
     engine?: Partial<EngineOptions>;
     /** Extra step services that need the harness's database (e.g. createActionServices). */
     services?: (orm: Orm, registry: StepTypeRegistry) => Record<string, unknown>;
+    /** Server settings step types check against (the LLM model registry, Home Assistant). */
+    settings?: StepSettings;
   } = {},
 ): Promise<Harness> {
   const orm = await openDatabase(options.file ?? ':memory:');
-  const registry = await testRegistry();
+  const base = await testRegistry();
+  const registry = options.settings ? new StepTypeRegistry(base.list(), options.settings) : base;
   const services = options.services?.(orm, registry);
   const flows = new FlowService(registry);
   const events: PipelineExecutionEvent[] = [];

@@ -14,6 +14,7 @@ export const ISSUE_CODES = [
   'invalid_field',
   'unknown_template',
   'unknown_reference',
+  'not_configured',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 

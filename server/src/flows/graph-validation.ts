@@ -58,6 +58,16 @@ export function validateGraph(
       });
       continue;
     }
+    const unavailable = registry.unavailable(step.type);
+    if (unavailable) {
+      issues.push({
+        code: 'not_configured',
+        stepKey: step.key,
+        field: 'type',
+        message: `step "${step.key}": ${step.type} cannot run on this server: ${unavailable}`,
+      });
+      continue;
+    }
     const parsed = type.configSchema.safeParse(step.config ?? {});
     if (!parsed.success) {
       for (const problem of parsed.error.issues) {
@@ -72,7 +82,7 @@ export function validateGraph(
       continue;
     }
     configs.set(step.key, parsed.data);
-    for (const problem of type.check?.(parsed.data) ?? []) {
+    for (const problem of type.check?.(parsed.data, registry.settings) ?? []) {
       const field = `config.${problem.field}`;
       issues.push({
         code: 'invalid_config',

@@ -64,6 +64,8 @@ const ISSUE_DESCRIPTIONS: Record<(typeof ISSUE_CODES)[number], string> = {
   unknown_template: 'A step refers to an action template that does not exist or is of another type.',
   unknown_reference:
     'A config field names a node, flow or tablet (by global ID or name) that does not exist.',
+  not_configured:
+    'The step type needs a server setting that is missing (KINFLOW_LLM_MODELS, KINFLOW_HOME_ASSISTANT_URL).',
 };
 
 const IssueCode = builder.enumType('ValidationIssueCode', {

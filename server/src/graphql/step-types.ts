@@ -56,7 +56,10 @@ export const StepTypeRef = builder.objectRef<StepTypeDefinition>('StepType').imp
 const FlowMetadataRef = builder.simpleObject('FlowMetadata', {
   description: 'What flows can be built from (the HALO `/v1/flows/metadata` document).',
   fields: (t) => ({
-    stepTypes: t.field({ type: [StepTypeRef], description: 'Every step type, by category.' }),
+    stepTypes: t.field({
+      type: [StepTypeRef],
+      description: 'Every step type that can run on this server, by category.',
+    }),
     triggerTypes: t.stringList({ description: 'Step types that start runs.' }),
     conditionTypes: t.stringList({ description: 'Step types that gate a run.' }),
     actionTypes: t.stringList({ description: 'Step types that do work (actions, care and flow steps).' }),
@@ -66,16 +69,17 @@ const FlowMetadataRef = builder.simpleObject('FlowMetadata', {
 builder.queryFields((t) => ({
   stepTypes: t.field({
     type: [StepTypeRef],
-    description: 'Every step type the server knows, for the palette and config forms.',
+    description:
+      'Every step type that can run on this server, for the palette and config forms (types whose setting is missing, such as `llm_call` without KINFLOW_LLM_MODELS, are left out).',
     authScopes: { read: true },
-    resolve: (_root, _args, { services }) => services.registry.list(),
+    resolve: (_root, _args, { services }) => services.registry.available(),
   }),
   flowMetadata: t.field({
     type: FlowMetadataRef,
     description: 'Step types grouped the way the HALO API lists them.',
     authScopes: { read: true },
     resolve: (_root, _args, { services }) => {
-      const stepTypes = services.registry.list();
+      const stepTypes = services.registry.available();
       const of = (...categories: string[]) =>
         stepTypes.filter((type) => categories.includes(type.category)).map((type) => type.type);
       return {

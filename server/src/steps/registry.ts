@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { StepTypeDefinition } from './step-type.js';
+import type { StepSettings, StepTypeDefinition } from './step-type.js';
 
 const NOT_STEP_FILES = new Set(['registry', 'step-type', 'shared-schemas', 'index']);
 
@@ -10,7 +10,11 @@ export class StepTypeRegistry {
   private readonly byType = new Map<string, StepTypeDefinition>();
   private readonly jsonSchemas = new Map<string, Record<string, unknown>>();
 
-  constructor(definitions: StepTypeDefinition[]) {
+  constructor(
+    definitions: StepTypeDefinition[],
+    /** What step types that depend on configuration (llm_call, ha_service) are checked against. */
+    readonly settings: StepSettings = {},
+  ) {
     for (const definition of definitions) {
       if (this.byType.has(definition.type)) {
         throw new Error(`step type "${definition.type}" is defined twice`);
@@ -29,6 +33,16 @@ export class StepTypeRegistry {
     );
   }
 
+  /** The types that can run on this server: what `stepTypes` shows in the palette. */
+  available(): StepTypeDefinition[] {
+    return this.list().filter((definition) => !this.unavailable(definition.type));
+  }
+
+  /** Why a type cannot run here (its setting is missing), or undefined. */
+  unavailable(type: string): string | undefined {
+    return this.byType.get(type)?.unavailable?.(this.settings);
+  }
+
   types(): string[] {
     return [...this.byType.keys()];
   }
@@ -43,6 +57,10 @@ export class StepTypeRegistry {
         string,
         unknown
       >;
+      const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+      for (const [field, hint] of Object.entries(definition.schemaHints?.(this.settings) ?? {})) {
+        if (properties?.[field]) properties[field] = { ...properties[field], ...hint };
+      }
       this.jsonSchemas.set(type, schema);
     }
     return schema;
@@ -84,6 +102,12 @@ const isStepType = (value: unknown): value is StepTypeDefinition =>
  * Every file in this folder (other than the registry itself) default-exports one step type,
  * so a new file appears in the palette with no other change.
  */
-export async function discoverStepTypes(dir = stepsDir): Promise<StepTypeRegistry> {
-  return new StepTypeRegistry(await importFolderDefaults(dir, NOT_STEP_FILES, isStepType, 'step type'));
+export async function discoverStepTypes(
+  dir = stepsDir,
+  settings: StepSettings = {},
+): Promise<StepTypeRegistry> {
+  return new StepTypeRegistry(
+    await importFolderDefaults(dir, NOT_STEP_FILES, isStepType, 'step type'),
+    settings,
+  );
 }

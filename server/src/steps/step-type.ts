@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { HomeAssistantSettings } from '../homeassistant/settings.js';
+import type { LlmModelRegistry } from '../llm/models.js';
 
 export const STEP_CATEGORIES = ['trigger', 'condition', 'action', 'care', 'flow'] as const;
 export type StepCategory = (typeof STEP_CATEGORIES)[number];
@@ -89,6 +91,24 @@ export interface StepReference {
   form?: 'id' | 'name';
 }
 
+/**
+ * Server configuration some step types depend on (app.ts fills it from KinflowConfig). The registry
+ * holds it for save-time checks and `stepTypes`; steps see it at run time as `services.settings`.
+ * Secrets in here (API keys, tokens) are for the outbound call only, never for outputs or errors.
+ */
+export interface StepSettings {
+  /** KINFLOW_LLM_MODELS: the models `llm_call` may use, by name. */
+  llmModels?: LlmModelRegistry;
+  /** KINFLOW_HOME_ASSISTANT_URL and _TOKEN. */
+  homeAssistant?: HomeAssistantSettings;
+}
+
+/** A step type whose setting is missing: refused at save time and at run time with this code. */
+export class StepNotConfiguredError extends Error {
+  override name = 'StepNotConfiguredError';
+  readonly code = 'not_configured';
+}
+
 export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   type: string;
   category: StepCategory;
@@ -96,8 +116,18 @@ export interface StepTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   description: string;
   configSchema: Schema;
   ports: StepPort[];
-  /** Extra save-time checks that need more than the JSON Schema. */
-  check?: (config: z.output<Schema>) => ConfigIssue[];
+  /** Extra save-time checks that need more than the JSON Schema (and may consult the server's settings). */
+  check?: (config: z.output<Schema>, settings?: StepSettings) => ConfigIssue[];
+  /**
+   * Why the type cannot run on this server (a required setting is missing), or undefined when it can.
+   * An unavailable type is left out of `stepTypes` and refused at save time as `not_configured`.
+   */
+  unavailable?: (settings: StepSettings) => string | undefined;
+  /**
+   * JSON Schema keywords merged into top-level config properties for this server, e.g. the configured
+   * model names as an `enum` for llm_call.model, so the PWA form offers them as choices.
+   */
+  schemaHints?: (settings: StepSettings) => Record<string, Record<string, unknown>>;
   /**
    * Output keys the step merges flat into the pipeline data, so save-time checks and autocomplete know
    * them (e.g. interactive_prompt's output key, auto_escalate_triggered).

@@ -2,7 +2,7 @@
 export interface TriggerFire {
   flowId: string;
   triggerStepKey: string;
-  triggerType: 'sensor_value' | 'node_event' | 'schedule' | 'webhook';
+  triggerType: 'sensor_value' | 'node_event' | 'schedule' | 'webhook' | 'ha_state';
   payload: Record<string, unknown>;
 }
 

@@ -5,6 +5,7 @@ import type { LatestValue } from '../telemetry/preview.js';
 import type { NodeRef } from '../telemetry/readings.js';
 import type { NodeReading } from '../telemetry/intake.js';
 import type { TriggerFire } from './fire.js';
+import { HaStateTriggers, type HaStateTriggerConfig, type StateChangeSource } from './ha-state.js';
 import { SensorTriggerRegistry } from './index-by-metric.js';
 import {
   matchesNodeEvent,
@@ -38,12 +39,14 @@ export interface TriggerRuntimeOptions {
   clock?: () => Date;
   missedRunGraceMs?: number;
   webhookRateLimit?: WebhookTriggersOptions['rateLimit'];
+  /** State changes for ha_state triggers (the shared Home Assistant connection); none when HA is not configured. */
+  homeAssistant?: StateChangeSource;
   onError?: (scope: string, error: unknown) => void;
 }
 
 /**
  * Everything that starts a flow on its own: sensor_value (evaluated inline as each reading is stored,
- * through a metric index), node_event, schedule and webhook triggers, plus the scheduler tick that
+ * through a metric index), node_event, schedule, webhook and ha_state triggers, plus the scheduler tick that
  * catches what inline evaluation cannot see (`for` durations, silent nodes, late timers).
  * It follows flow saves through `syncFlow`, so no request ever scans all flows.
  */
@@ -51,6 +54,7 @@ export class TriggerRuntime {
   readonly sensors: SensorTriggerRegistry;
   readonly schedules: ScheduleTriggers;
   readonly webhooks: WebhookTriggers;
+  readonly homeAssistant: HaStateTriggers;
   private readonly nodeEvents = new Map<string, Array<{ stepKey: string; config: NodeEventTriggerConfig }>>();
   private readonly clock: () => Date;
   private readonly report: (scope: string, error: unknown) => void;
@@ -81,6 +85,7 @@ export class TriggerRuntime {
       onError: (error) => this.report('schedule', error),
       ...(options.missedRunGraceMs !== undefined && { missedRunGraceMs: options.missedRunGraceMs }),
     });
+    this.homeAssistant = new HaStateTriggers(options.homeAssistant, (fire) => this.fire(fire));
     this.webhooks = new WebhookTriggers({
       state,
       clock: this.clock,
@@ -130,6 +135,7 @@ export class TriggerRuntime {
     clearInterval(this.timer);
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     this.schedules.stop();
+    this.homeAssistant.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -170,6 +176,13 @@ export class TriggerRuntime {
       flowId,
       ofType('schedule').map((s) => ({ stepKey: s.stepKey, config: s.config as unknown as ScheduleConfig })),
       atBoot,
+    );
+    this.homeAssistant.saveFlow(
+      flowId,
+      ofType('ha_state').map((s) => ({
+        stepKey: s.stepKey,
+        config: s.config as unknown as HaStateTriggerConfig,
+      })),
     );
     this.webhooks.saveFlow(
       flowId,

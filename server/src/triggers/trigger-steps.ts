@@ -2,7 +2,7 @@ import { newId } from '../db/ids.js';
 import type { SqliteDatabase, SqliteStatement } from '../engine/sqlite.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 
-export const TRIGGER_TYPES = ['sensor_value', 'node_event', 'schedule', 'webhook'] as const;
+export const TRIGGER_TYPES = ['sensor_value', 'node_event', 'schedule', 'webhook', 'ha_state'] as const;
 export type TriggerType = (typeof TRIGGER_TYPES)[number];
 
 /** One enabled trigger step of one enabled flow, with its config after schema defaults. */
