@@ -1,0 +1,30 @@
+/** Saves text as a file through a Blob and a temporary link, so no server round trip is needed. */
+export function downloadText(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoked later, not at once: some browsers start reading the Blob only after click() returns.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+export const MEDIA_TYPES = { YAML: 'application/yaml', JSON: 'application/json' } as const;
+
+/** Where a left-out value or a reference sits, in words: `step “notify”, config.url`. */
+export function placeOf(site: { step?: string | null; template?: string | null; field: string }): string {
+  const owner = site.step ? `step “${site.step}”` : site.template ? `template “${site.template}”` : '';
+  return owner ? `${owner}, ${site.field}` : site.field;
+}
+
+export const KIND_WORDS: Record<string, string> = {
+  NODE: 'node',
+  node: 'node',
+  DEVICE: 'tablet',
+  device: 'tablet',
+  FLOW: 'flow',
+  flow: 'flow',
+};

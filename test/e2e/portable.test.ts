@@ -1,0 +1,302 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { openArea, seeFlows, seeHome, signIn } from './app.js';
+import { launchBrowser, openPage, PHONE, type OpenedPage } from './browser.js';
+import { flowIdByName, openEditor } from './editor.js';
+import { CAREGIVER, DEMO_FLOWS, loginToken, startTestServer, type TestServer } from './server.js';
+
+// Screenshots for a person to look at, only when asked for (KINFLOW_SHOTS=/tmp/portable-shots).
+const SHOTS = process.env.KINFLOW_SHOTS;
+const LAPTOP = { ...PHONE, viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false };
+
+let server: TestServer;
+let browser: Browser;
+let token: string;
+/** The demo flow's bundle as the app downloaded it, for the import tests. */
+let yamlFile = '';
+let jsonText = '';
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTestServer(), launchBrowser()]);
+  token = await loginToken(server, CAREGIVER);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function axe(page: Page, include: string): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .include(include)
+    .analyze();
+  return violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: 'disabled' });
+}
+
+async function flowNames(): Promise<string[]> {
+  const reply = await server.graphql<{ flows: { edges: Array<{ node: { name: string } }> } }>(
+    `{ flows(first: 100) { edges { node { name } } } }`,
+    {},
+    token,
+  );
+  return reply.data!.flows.edges.map((edge) => edge.node.name).sort();
+}
+
+async function variables(scope: 'FLOW' | 'GLOBAL', flowId?: string) {
+  const reply = await server.graphql<{
+    variables: { data: { edges: Array<{ node: { key: string; value: unknown } }> } };
+  }>(
+    `query ($scope: VariableScope!, $flowId: ID) { variables(scope: $scope, flowId: $flowId) {
+      ... on QueryVariablesSuccess { data { edges { node { key value } } } } } }`,
+    { scope, flowId },
+    token,
+  );
+  return Object.fromEntries(reply.data!.variables.data.edges.map((e) => [e.node.key, e.node.value]));
+}
+
+async function openFlows(opened: OpenedPage): Promise<void> {
+  await signIn(opened.page, CAREGIVER);
+  await seeHome(opened.page);
+  await openArea(opened.page, 'Flows');
+  await seeFlows(opened.page, DEMO_FLOWS);
+}
+
+const sheet = (page: Page, name: string | RegExp): Locator => page.getByRole('dialog', { name });
+
+async function download(page: Page, dialog: Locator, format: 'YAML' | 'JSON') {
+  await dialog.getByRole('radio', { name: new RegExp(`^${format}`) }).tap();
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    dialog.getByRole('button', { name: `Download ${format}` }).tap(),
+  ]);
+  const saved = await file.path();
+  return { name: file.suggestedFilename(), text: fs.readFileSync(saved, 'utf8') };
+}
+
+describe('export and import from the flows list', () => {
+  it('exports a demo flow as YAML and JSON, each naming the flow and saying what it leaves out', async () => {
+    const opened = await openPage(browser, server.url, { ...PHONE, acceptDownloads: true });
+    const { page, context, errors } = opened;
+    try {
+      await openFlows(opened);
+      await page.getByRole('button', { name: 'Export Kitchen too hot' }).tap();
+      const dialog = sheet(page, 'Export “Kitchen too hot”');
+      await dialog.getByText('3 steps').waitFor();
+      await dialog.getByRole('heading', { name: 'Left out of the file' }).waitFor();
+      await dialog.getByText('Nothing: no secrets are used by this flow.').waitFor();
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+
+      const yaml = await download(page, dialog, 'YAML');
+      expect(yaml.name).toBe('kitchen-too-hot.kinflow.yaml');
+      const bundle = parseYaml(yaml.text) as { kind: string; flow: { name: string }; steps: unknown[] };
+      expect(bundle.kind).toBe('kinflow/flow-bundle');
+      expect(bundle.flow.name).toBe('Kitchen too hot');
+      expect(bundle.steps).toHaveLength(3);
+      await dialog.getByText('Saved as kitchen-too-hot.kinflow.yaml.').waitFor();
+
+      const json = await download(page, dialog, 'JSON');
+      expect(json.name).toBe('kitchen-too-hot.kinflow.json');
+      expect((JSON.parse(json.text) as typeof bundle).flow.name).toBe('Kitchen too hot');
+      expect(JSON.parse(json.text)).toEqual(bundle);
+      yamlFile = path.join(fs.mkdtempSync('/tmp/kinflow-bundle-'), yaml.name);
+      fs.writeFileSync(yamlFile, yaml.text);
+      jsonText = json.text;
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('imports the file back under a new name after showing the clash and each step', async () => {
+    expect(yamlFile, 'the export test runs first').not.toBe('');
+    const opened = await openPage(browser, server.url);
+    const { page, context, errors } = opened;
+    try {
+      await openFlows(opened);
+      const before = await flowNames();
+      await page.getByRole('button', { name: 'Import', exact: true }).tap();
+      const dialog = sheet(page, 'Import a flow');
+      await dialog.locator('input[type=file]').setInputFiles(yamlFile);
+
+      await dialog.getByText('A flow named “Kitchen too hot” already exists').waitFor();
+      const name = dialog.getByLabel('Name of the new flow');
+      await expect.poll(() => name.inputValue()).toBe('Kitchen too hot (2)');
+      expect(await dialog.getByRole('radio', { name: 'Import as a new flow' }).isChecked()).toBe(true);
+      const steps = dialog.getByRole('list', { name: 'Steps (3)' });
+      for (const key of ['kitchen_heat', 'quiet_period', 'raise_alert'])
+        await steps.getByRole('listitem').filter({ hasText: key }).getByText('OK').waitFor();
+      await dialog.getByText('Ready to import “Kitchen too hot (2)”.').waitFor();
+      expect(await flowNames(), 'the preview writes nothing').toEqual(before);
+      await shot(page, 'import-review-390');
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+
+      await page.getByRole('button', { name: 'Import “Kitchen too hot (2)”' }).tap();
+      await dialog.getByText('Imported “Kitchen too hot (2)” with 3 steps.').waitFor();
+      await seeFlows(page, ['Kitchen too hot (2)']);
+      expect(await flowNames()).toEqual([...before, 'Kitchen too hot (2)'].sort());
+
+      await page.getByRole('link', { name: 'Open “Kitchen too hot (2)”' }).tap();
+      await page.waitForURL(/\/flows\/.+/);
+      await page.locator('.vue-flow__node[data-id="quiet_period"]').waitFor();
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a bundle’s problems by step and field, and imports nothing', async () => {
+    expect(jsonText, 'the export test runs first').not.toBe('');
+    const broken = JSON.parse(jsonText) as {
+      flow: { name: string };
+      steps: Array<{ key: string; config: Record<string, unknown> }>;
+    };
+    broken.flow.name = 'Broken kitchen';
+    broken.steps.find((step) => step.key === 'quiet_period')!.config.minutes = 'soon';
+    const opened = await openPage(browser, server.url);
+    const { page, context, errors } = opened;
+    try {
+      await openFlows(opened);
+      const before = await flowNames();
+      await page.getByRole('button', { name: 'Import', exact: true }).tap();
+      const dialog = sheet(page, 'Import a flow');
+      await dialog.getByLabel('Or paste the bundle').fill(JSON.stringify(broken, null, 2));
+      await dialog.getByRole('button', { name: 'Check pasted bundle' }).tap();
+
+      await dialog.getByText('1 problem stops this import.').waitFor();
+      const step = dialog.getByRole('listitem').filter({ hasText: 'quiet_period' });
+      await step.getByText('Problem', { exact: true }).waitFor();
+      await step.getByText(/config\.minutes/).waitFor();
+      const confirm = page.getByRole('button', { name: 'Import “Broken kitchen”' });
+      expect(await confirm.getAttribute('aria-disabled')).toBe('true');
+      await confirm.dispatchEvent('click'); // playwright will not tap an aria-disabled button
+      await page.waitForTimeout(300); // give a wrongly sent import the time to land
+      expect(await flowNames()).toEqual(before);
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+
+      await page.getByRole('button', { name: 'Choose another' }).tap();
+      await dialog.getByLabel('Or paste the bundle').fill('just: some yaml');
+      await dialog.getByRole('button', { name: 'Check pasted bundle' }).tap();
+      await dialog.getByText('This is not a Kinflow flow bundle.').waitFor();
+      await dialog.getByText(/kind/).first().waitFor();
+      expect(await flowNames()).toEqual(before);
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('a flow’s variables on its settings screen', () => {
+  it('adds, edits and deletes a variable, checked through the API, with globals shown read-only', async () => {
+    const flowId = await flowIdByName(server, token, 'Morning greeting');
+    const global = await server.graphql(
+      `mutation { setVariable(scope: GLOBAL, key: "visits", value: 1) { __typename } }`,
+      {},
+      token,
+    );
+    expect(JSON.stringify(global)).toContain('MutationSetVariableSuccess');
+    const opened = await openPage(browser, server.url);
+    const { page, context, errors } = opened;
+    try {
+      await signIn(page, CAREGIVER);
+      await seeHome(page);
+      await openEditor(page, flowId);
+      await page.getByRole('button', { name: 'Flow settings' }).tap();
+      const dialog = sheet(page, 'Flow settings');
+      await dialog.getByText('This flow has no variables yet.').waitFor();
+      const globals = dialog.getByRole('list', { name: 'Global variables' });
+      await globals.getByText('visits').waitFor();
+      expect(await globals.getByRole('button').count(), 'globals are read-only here').toBe(0);
+
+      await dialog.getByRole('button', { name: 'Add variable' }).tap();
+      await dialog.getByLabel('Variable name').fill('9visits');
+      await dialog.getByLabel('Value (JSON)').fill('calm');
+      await dialog.getByRole('button', { name: 'Add variable' }).tap();
+      await dialog.getByText(/starting with a letter or _/).waitFor();
+      await dialog.getByText(/Text needs double quotes/).waitFor();
+      expect(await dialog.getByLabel('Variable name').getAttribute('aria-invalid')).toBe('true');
+      expect(await variables('FLOW', flowId)).toEqual({});
+
+      await dialog.getByLabel('Variable name').fill('visits');
+      await dialog.getByLabel('Value (JSON)').fill('{"count": 2, "rooms": ["hall"]}');
+      await dialog.getByRole('button', { name: 'Add variable' }).tap();
+      await dialog.getByText('Saved “visits”.').waitFor();
+      await globals.getByText('Overridden here').waitFor();
+      expect(await variables('FLOW', flowId)).toEqual({ visits: { count: 2, rooms: ['hall'] } });
+      await shot(page, 'variables-390');
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+
+      await dialog.getByRole('button', { name: 'Edit visits' }).tap();
+      expect(await dialog.getByLabel('Variable name').getAttribute('readonly')).not.toBeNull();
+      await dialog.getByLabel('Value (JSON)').fill('{"count": 3');
+      await dialog.getByRole('button', { name: 'Save value' }).tap();
+      await dialog.getByText(/not valid JSON/).waitFor();
+      await dialog.getByLabel('Value (JSON)').fill('3');
+      await dialog.getByRole('button', { name: 'Save value' }).tap();
+      await dialog.getByText('Saved “visits”.').waitFor();
+      await dialog
+        .getByRole('list', { name: 'This flow’s variables' })
+        .getByText('3', { exact: true })
+        .waitFor();
+      expect(await variables('FLOW', flowId)).toEqual({ visits: 3 });
+
+      await dialog.getByRole('button', { name: 'Delete visits' }).tap();
+      const confirm = page.getByRole('alertdialog', { name: 'Delete the variable “visits”?' });
+      await confirm.getByRole('button', { name: 'Cancel' }).tap();
+      expect(await variables('FLOW', flowId)).toEqual({ visits: 3 });
+      await dialog.getByRole('button', { name: 'Delete visits' }).tap();
+      await confirm.getByRole('button', { name: 'Delete variable' }).tap();
+      await dialog.getByText('Deleted “visits”.').waitFor();
+      await dialog.getByText('This flow has no variables yet.').waitFor();
+      expect(await variables('FLOW', flowId)).toEqual({});
+      expect(await variables('GLOBAL'), 'the global one is untouched').toMatchObject({ visits: 1 });
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('lays out the import review and the variables on a laptop', async () => {
+    const flowId = await flowIdByName(server, token, 'Bathroom check-in');
+    await server.graphql(
+      `mutation ($flowId: ID!) { setVariable(scope: FLOW, flowId: $flowId, key: "last_check", value: "2026-12-01T08:00:00Z") { __typename } }`,
+      { flowId },
+      token,
+    );
+    const opened = await openPage(browser, server.url, LAPTOP);
+    const { page, context, errors } = opened;
+    try {
+      await openFlows(opened);
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      const dialog = sheet(page, 'Import a flow');
+      await dialog.locator('input[type=file]').setInputFiles(yamlFile);
+      await dialog.getByText('A flow named “Kitchen too hot” already exists').waitFor();
+      await dialog.getByText(/Ready to import/).waitFor();
+      await shot(page, 'import-review-1280');
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+      await dialog.getByRole('button', { name: 'Close' }).click();
+
+      await openEditor(page, flowId);
+      await page.getByRole('button', { name: 'Flow settings' }).click();
+      const settings = sheet(page, 'Flow settings');
+      await settings.getByText('last_check').waitFor();
+      await settings.getByRole('heading', { name: 'Variables' }).scrollIntoViewIfNeeded();
+      await shot(page, 'variables-1280');
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
