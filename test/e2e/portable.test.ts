@@ -95,6 +95,7 @@ describe('export and import from the flows list', () => {
       await dialog.getByText('3 steps').waitFor();
       await dialog.getByRole('heading', { name: 'Left out of the file' }).waitFor();
       await dialog.getByText('Nothing: no secrets are used by this flow.').waitFor();
+      await shot(page, 'export-390');
       expect(await axe(page, 'dialog[open]')).toEqual([]);
 
       const yaml = await download(page, dialog, 'YAML');
@@ -170,6 +171,7 @@ describe('export and import from the flows list', () => {
       const before = await flowNames();
       await page.getByRole('button', { name: 'Import', exact: true }).tap();
       const dialog = sheet(page, 'Import a flow');
+      await shot(page, 'import-pick-390');
       await dialog.getByLabel('Or paste the bundle').fill(JSON.stringify(broken, null, 2));
       await dialog.getByRole('button', { name: 'Check pasted bundle' }).tap();
 
@@ -179,6 +181,7 @@ describe('export and import from the flows list', () => {
       await step.getByText(/config\.minutes/).waitFor();
       const confirm = page.getByRole('button', { name: 'Import “Broken kitchen”' });
       expect(await confirm.getAttribute('aria-disabled')).toBe('true');
+      await shot(page, 'import-problem-390');
       await confirm.dispatchEvent('click'); // playwright will not tap an aria-disabled button
       await page.waitForTimeout(300); // give a wrongly sent import the time to land
       expect(await flowNames()).toEqual(before);
@@ -188,8 +191,76 @@ describe('export and import from the flows list', () => {
       await dialog.getByLabel('Or paste the bundle').fill('just: some yaml');
       await dialog.getByRole('button', { name: 'Check pasted bundle' }).tap();
       await dialog.getByText('This is not a Kinflow flow bundle.').waitFor();
+      await shot(page, 'import-not-bundle-390');
       await dialog.getByText(/kind/).first().waitFor();
       expect(await flowNames()).toEqual(before);
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+  it('asks for a left-out secret and a local tablet for a missing one, then imports with both', async () => {
+    expect(jsonText, 'the export test runs first').not.toBe('');
+    const bundle = JSON.parse(jsonText) as {
+      flow: { name: string };
+      steps: Array<{ key: string; type: string; config: Record<string, unknown> }>;
+      edges: Array<{ source: string; sourcePort: string; target: string }>;
+      references: unknown[];
+      secrets: unknown[];
+    };
+    bundle.flow.name = 'Kitchen heat, said aloud';
+    delete bundle.steps.find((step) => step.key === 'raise_alert')!.config.message;
+    bundle.steps.push({
+      key: 'say',
+      type: 'tts_announcement',
+      config: { message: 'Hot!', deviceId: 'Attic tablet' },
+    });
+    bundle.edges.push({ source: 'raise_alert', sourcePort: 'main', target: 'say' });
+    bundle.references.push({
+      kind: 'device',
+      name: 'Attic tablet',
+      usedBy: [{ step: 'say', field: 'config.deviceId' }],
+    });
+    bundle.secrets.push({
+      step: 'raise_alert',
+      field: 'config.message',
+      fill: 'on_import',
+      hint: 'the alert text',
+    });
+    const opened = await openPage(browser, server.url);
+    const { page, context, errors } = opened;
+    try {
+      await openFlows(opened);
+      const before = await flowNames();
+      await page.getByRole('button', { name: 'Import', exact: true }).tap();
+      const dialog = sheet(page, 'Import a flow');
+      await dialog.getByLabel('Or paste the bundle').fill(JSON.stringify(bundle));
+      await dialog.getByRole('button', { name: 'Check pasted bundle' }).tap();
+
+      await dialog.getByText(/problems? stops? this import/).waitFor();
+      const tablet = dialog.getByRole('listitem').filter({ hasText: 'Attic tablet' });
+      await tablet.getByText('Missing', { exact: true }).waitFor();
+      await tablet.getByText(/create a device named "Attic tablet"/).waitFor();
+      await dialog.getByRole('heading', { name: 'Secrets to fill in' }).waitFor();
+      await shot(page, 'import-needs-390');
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+
+      await dialog.getByLabel('Use this tablet here instead (its name)').fill('Kitchen tablet');
+      await tablet.getByText('Found', { exact: true }).waitFor();
+      await dialog.getByLabel('step “raise_alert”, config.message').fill('The kitchen is hot');
+      await dialog.getByText('Ready to import “Kitchen heat, said aloud”.').waitFor();
+      expect(await flowNames(), 'the preview writes nothing').toEqual(before);
+      await page.getByRole('button', { name: 'Import “Kitchen heat, said aloud”' }).tap();
+      await dialog.getByText('Imported “Kitchen heat, said aloud” with 4 steps.').waitFor();
+
+      const id = await flowIdByName(server, token, 'Kitchen heat, said aloud');
+      const reply = await server.graphql<{
+        flow: { steps: Array<{ key: string; config: Record<string, unknown> }> };
+      }>(`query ($id: ID!) { flow(id: $id) { steps { key config } } }`, { id }, token);
+      const config = (key: string) => reply.data!.flow.steps.find((step) => step.key === key)!.config;
+      expect(config('raise_alert').message).toBe('The kitchen is hot');
+      expect(config('say').deviceId).toEqual(expect.any(String));
+      expect(config('say').deviceId).not.toBe('Attic tablet');
       expect(errors.map(String)).toEqual([]);
     } finally {
       await context.close();
@@ -242,6 +313,7 @@ describe('a flow’s variables on its settings screen', () => {
       await dialog.getByLabel('Value (JSON)').fill('{"count": 3');
       await dialog.getByRole('button', { name: 'Save value' }).tap();
       await dialog.getByText(/not valid JSON/).waitFor();
+      await shot(page, 'variables-edit-390');
       await dialog.getByLabel('Value (JSON)').fill('3');
       await dialog.getByRole('button', { name: 'Save value' }).tap();
       await dialog.getByText('Saved “visits”.').waitFor();

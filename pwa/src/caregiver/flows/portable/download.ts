@@ -1,3 +1,5 @@
+import { sentence } from '../../../shared/graphql/errors';
+
 /** Saves text as a file through a Blob and a temporary link, so no server round trip is needed. */
 export function downloadText(filename: string, text: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
@@ -28,3 +30,12 @@ export const KIND_WORDS: Record<string, string> = {
   FLOW: 'flow',
   flow: 'flow',
 };
+
+/** What a left-out value is, for a person: the server's hint speaks to API clients. */
+export function secretWords(secret: { field: string; fill?: string | null; hint?: string | null }): string {
+  const later = secret.fill === 'after_import' || secret.fill === 'AFTER_IMPORT';
+  if (later && secret.field === 'webhookUrl')
+    return 'The webhook’s secret address. The new flow gets its own: issue it in the step’s settings.';
+  if (later) return secret.hint ? `${sentence(secret.hint)}.` : 'Issued anew after importing.';
+  return secret.hint ? `${sentence(secret.hint)}.` : 'A secret value.';
+}
