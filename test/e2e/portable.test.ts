@@ -357,6 +357,15 @@ describe('a flow’s variables on its settings screen', () => {
       await dialog.getByText(/Ready to import/).waitFor();
       await shot(page, 'import-review-1280');
       expect(await axe(page, 'dialog[open]')).toEqual([]);
+
+      // Replacing keeps the flow (and its id): the list has as many flows as before.
+      const before = await flowNames();
+      const kitchen = await flowIdByName(server, token, 'Kitchen too hot');
+      await dialog.getByRole('radio', { name: 'Replace the existing flow' }).check();
+      await page.getByRole('button', { name: 'Replace “Kitchen too hot”' }).click();
+      await dialog.getByText('Replaced “Kitchen too hot” with 3 steps.').waitFor();
+      expect(await flowNames()).toEqual(before);
+      expect(await flowIdByName(server, token, 'Kitchen too hot')).toBe(kitchen);
       await dialog.getByRole('button', { name: 'Close' }).click();
 
       await openEditor(page, flowId);

@@ -25,7 +25,7 @@ export function parseValue(text: string): Parsed {
       ok: false,
       message: bare
         ? 'This is not JSON. Text needs double quotes, e.g. "calm"; numbers, true, false and null do not.'
-        : `This is not valid JSON (${(error as Error).message.replace(/^JSON\.parse: /, '')}).`,
+        : `This is not valid JSON: ${(error as Error).message.replace(/^JSON\.parse: /, '')}.`,
     };
   }
 }
