@@ -26,6 +26,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const alive = await fetch(`${server.url}/healthz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (!alive) console.log('SERVER DIED', server.process.output().slice(-5000));
   await browser?.close();
   await server?.close();
 });
@@ -261,6 +266,56 @@ describe('export and import from the flows list', () => {
       expect(config('raise_alert').message).toBe('The kitchen is hot');
       expect(config('say').deviceId).toEqual(expect.any(String));
       expect(config('say').deviceId).not.toBe('Attic tablet');
+      expect(errors.map(String)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+  it('lets a clashing action template be added under a new name, leaving the local one alone', async () => {
+    expect(jsonText, 'the export test runs first').not.toBe('');
+    const made = await server.graphql(
+      `mutation { createActionTemplate(name: "Family alert", type: "alert",
+        config: { level: "warning", message: "Local words" }) { __typename } }`,
+      {},
+      token,
+    );
+    expect(JSON.stringify(made)).toContain('MutationCreateActionTemplateSuccess');
+    const bundle = JSON.parse(jsonText) as {
+      flow: { name: string };
+      steps: Array<{ key: string; actionTemplate?: string; config: Record<string, unknown> }>;
+      actionTemplates: unknown[];
+    };
+    bundle.flow.name = 'Kitchen with a template';
+    const alert = bundle.steps.find((step) => step.key === 'raise_alert')!;
+    alert.actionTemplate = 'Family alert';
+    alert.config = {};
+    bundle.actionTemplates.push({
+      name: 'Family alert',
+      type: 'alert',
+      config: { level: 'info', message: 'Bundled words' },
+    });
+    const opened = await openPage(browser, server.url);
+    const { page, context, errors } = opened;
+    try {
+      await openFlows(opened);
+      await page.getByRole('button', { name: 'Import', exact: true }).tap();
+      const dialog = sheet(page, 'Import a flow');
+      await dialog.getByLabel('Or paste the bundle').fill(JSON.stringify(bundle));
+      await dialog.getByRole('button', { name: 'Check pasted bundle' }).tap();
+      await dialog.getByText('Action templates with names already used here').waitFor();
+      expect(await dialog.getByRole('radio', { name: /Add them under new names/ }).isChecked()).toBe(true);
+      await dialog.getByText('Created under a new name as “Family alert (2)”.').waitFor();
+      await dialog.getByText('Ready to import “Kitchen with a template”.').waitFor();
+      await shot(page, 'import-templates-390');
+      expect(await axe(page, 'dialog[open]')).toEqual([]);
+      await page.getByRole('button', { name: 'Import “Kitchen with a template”' }).tap();
+      await dialog.getByText('Imported “Kitchen with a template” with 3 steps.').waitFor();
+
+      const reply = await server.graphql<{
+        actionTemplates: Array<{ name: string; config: { message: string } }>;
+      }>(`{ actionTemplates(type: "alert") { name config } }`, {}, token);
+      const byName = Object.fromEntries(reply.data!.actionTemplates.map((t) => [t.name, t.config.message]));
+      expect(byName).toMatchObject({ 'Family alert': 'Local words', 'Family alert (2)': 'Bundled words' });
       expect(errors.map(String)).toEqual([]);
     } finally {
       await context.close();

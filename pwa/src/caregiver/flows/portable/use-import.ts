@@ -8,6 +8,8 @@ export interface Choices {
   /** When the flow's name is taken: a new flow under `name`, or replace the existing one. */
   clash: 'RENAME' | 'REPLACE';
   name: string;
+  /** When a bundled action template's name is used here by a different template. */
+  templates: 'RENAME' | 'USE_EXISTING' | 'REPLACE';
   /** Values for left-out secrets, by `secretKey`. */
   secrets: Record<string, string>;
   /** Local names to use for unresolved references, by `referenceKey`. */
@@ -21,7 +23,14 @@ export const referenceKey = (r: { kind: string; name: string }) => `${r.kind}\u0
 /** The server refuses bundles over 2 000 000 characters; a file that size is not a flow. */
 export const MAX_BUNDLE_CHARS = 2_000_000;
 
-const emptyChoices = (): Choices => ({ clash: 'RENAME', name: '', secrets: {}, references: {} });
+// Renaming is the default for both clashes: it changes nothing that exists here.
+const emptyChoices = (): Choices => ({
+  clash: 'RENAME',
+  name: '',
+  templates: 'RENAME',
+  secrets: {},
+  references: {},
+});
 
 /**
  * The import's state: a document, the preview report for the current choices (re-checked as they
@@ -35,6 +44,8 @@ export function useImport() {
   const report = ref<ImportReport | null>(null);
   /** The existing flow whose name the bundle's flow has; kept while the name is being changed. */
   const clash = ref<{ name: string; existingFlowId: string } | null>(null);
+  /** Whether a bundled action template clashes with one here (kept once seen, like `clash`). */
+  const templateClash = ref(false);
   const checking = ref(false);
   const importing = ref(false);
   const error = ref('');
@@ -61,6 +72,7 @@ export function useImport() {
         onNameClash: c.clash,
         ...(c.clash === 'RENAME' && c.name.trim() && { name: c.name.trim() }),
       }),
+      ...(templateClash.value && { onTemplateClash: c.templates }),
       ...(secrets.length && { secrets }),
       ...(references.length && { references }),
     };
@@ -87,9 +99,12 @@ export function useImport() {
       return;
     }
     const next = reply.data;
-    if (next.nameClash && !clash.value) {
-      // The name is taken: propose a new flow under the first free name, and ask again for it.
-      clash.value = next.nameClash;
+    const newNameClash = !!next.nameClash && !clash.value;
+    const newTemplateClash = next.templates.some((t) => t.action === 'CLASH') && !templateClash.value;
+    if (newNameClash || newTemplateClash) {
+      // A name is taken: propose the default choice (a new name) and ask again with it.
+      if (next.nameClash) clash.value = next.nameClash;
+      if (newTemplateClash) templateClash.value = true;
       report.value = next;
       return check();
     }
@@ -148,6 +163,7 @@ export function useImport() {
     source.value = '';
     report.value = null;
     clash.value = null;
+    templateClash.value = false;
     checking.value = false;
     error.value = '';
     imported.value = null;
@@ -160,6 +176,7 @@ export function useImport() {
     choices,
     report,
     clash,
+    templateClash,
     checking,
     importing,
     error,
