@@ -52,6 +52,8 @@ export function useImport() {
   const imported = ref<{ id: string; name: string; stepCount: number; report: ImportReport } | null>(null);
   let generation = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the preview itself fills in a choice (the suggested name), which needs no re-check. */
+  let filling = false;
 
   function options(): ImportOptions {
     const c = choices.value;
@@ -108,8 +110,10 @@ export function useImport() {
       report.value = next;
       return check();
     }
-    if (clash.value && choices.value.clash === 'RENAME' && !choices.value.name && next.flowName)
+    if (clash.value && choices.value.clash === 'RENAME' && !choices.value.name && next.flowName) {
+      filling = true;
       choices.value = { ...choices.value, name: next.flowName };
+    }
     report.value = next;
   }
 
@@ -117,8 +121,15 @@ export function useImport() {
   watch(
     choices,
     () => {
+      if (filling) {
+        filling = false;
+        return;
+      }
       clearTimeout(timer);
-      if (report.value) timer = setTimeout(() => void check(), 400);
+      if (!report.value) return;
+      // Import waits for the report of what was just chosen, never acts on the one before.
+      checking.value = true;
+      timer = setTimeout(() => void check(), 400);
     },
     { deep: true },
   );
