@@ -358,6 +358,8 @@ describe('a flow’s variables on its settings screen', () => {
       await dialog.getByLabel('Value (JSON)').fill('{"count": 2, "rooms": ["hall"]}');
       await dialog.getByRole('button', { name: 'Add variable' }).tap();
       await dialog.getByText('Saved “visits”.').waitFor();
+      const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+      await expect.poll(focused, { message: 'focus lands on the saved row' }).toBe('Edit visits');
       await globals.getByText('Overridden here').waitFor();
       expect(await variables('FLOW', flowId)).toEqual({ visits: { count: 2, rooms: ['hall'] } });
       await shot(page, 'variables-390');
