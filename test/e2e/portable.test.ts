@@ -1,17 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { openArea, seeFlows, seeHome, signIn } from './app.js';
-import { launchBrowser, openPage, PHONE, type OpenedPage } from './browser.js';
+import { seeFlows, seeHome, signIn } from './app.js';
+import { launchBrowser, openPage, PHONE } from './browser.js';
 import { flowIdByName, openEditor } from './editor.js';
-import { CAREGIVER, DEMO_FLOWS, loginToken, startTestServer, type TestServer } from './server.js';
-
-// Screenshots for a person to look at, only when asked for (KINFLOW_SHOTS=/tmp/portable-shots).
-const SHOTS = process.env.KINFLOW_SHOTS;
-const LAPTOP = { ...PHONE, viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false };
+import {
+  axe,
+  download,
+  flowNames as flowNamesOf,
+  LAPTOP,
+  openFlows,
+  sheet,
+  shot,
+  variablesOf,
+} from './portable.js';
+import { CAREGIVER, loginToken, startTestServer, type TestServer } from './server.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -35,59 +40,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function axe(page: Page, include: string): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-    .include(include)
-    .analyze();
-  return violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), animations: 'disabled' });
-}
-
-async function flowNames(): Promise<string[]> {
-  const reply = await server.graphql<{ flows: { edges: Array<{ node: { name: string } }> } }>(
-    `{ flows(first: 100) { edges { node { name } } } }`,
-    {},
-    token,
-  );
-  return reply.data!.flows.edges.map((edge) => edge.node.name).sort();
-}
-
-async function variables(scope: 'FLOW' | 'GLOBAL', flowId?: string) {
-  const reply = await server.graphql<{
-    variables: { data: { edges: Array<{ node: { key: string; value: unknown } }> } };
-  }>(
-    `query ($scope: VariableScope!, $flowId: ID) { variables(scope: $scope, flowId: $flowId) {
-      ... on QueryVariablesSuccess { data { edges { node { key value } } } } } }`,
-    { scope, flowId },
-    token,
-  );
-  return Object.fromEntries(reply.data!.variables.data.edges.map((e) => [e.node.key, e.node.value]));
-}
-
-async function openFlows(opened: OpenedPage): Promise<void> {
-  await signIn(opened.page, CAREGIVER);
-  await seeHome(opened.page);
-  await openArea(opened.page, 'Flows');
-  await seeFlows(opened.page, DEMO_FLOWS);
-}
-
-const sheet = (page: Page, name: string | RegExp): Locator => page.getByRole('dialog', { name });
-
-async function download(page: Page, dialog: Locator, format: 'YAML' | 'JSON') {
-  await dialog.getByRole('radio', { name: new RegExp(`^${format}`) }).tap();
-  const [file] = await Promise.all([
-    page.waitForEvent('download'),
-    dialog.getByRole('button', { name: `Download ${format}` }).tap(),
-  ]);
-  const saved = await file.path();
-  return { name: file.suggestedFilename(), text: fs.readFileSync(saved, 'utf8') };
-}
+const flowNames = () => flowNamesOf(server, token);
+const variables = (scope: 'FLOW' | 'GLOBAL', flowId?: string) => variablesOf(server, token, scope, flowId);
 
 describe('export and import from the flows list', () => {
   it('exports a demo flow as YAML and JSON, each naming the flow and saying what it leaves out', async () => {
