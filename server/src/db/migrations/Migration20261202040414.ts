@@ -9,22 +9,12 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261202040414 extends Migration {
   override async up(): Promise<void> {
-    this.addSql(
-      `create table \`device_pairings\` (\`id\` text not null, \`device_id\` text not null, \`code_hash\` text not null, \`expires_at\` datetime not null, \`used_at\` datetime null, \`created_at\` datetime not null, constraint \`device_pairings_device_id_foreign\` foreign key(\`device_id\`) references \`devices\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`,
-    );
+    this.addSql(`create table \`device_pairings\` (\`id\` text not null, \`device_id\` text not null, \`code_hash\` text not null, \`expires_at\` datetime not null, \`used_at\` datetime null, \`created_at\` datetime not null, constraint \`device_pairings_device_id_foreign\` foreign key(\`device_id\`) references \`devices\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`device_pairings_device_id_index\` on \`device_pairings\` (\`device_id\`);`);
-    this.addSql(
-      `create unique index \`device_pairings_code_hash_unique\` on \`device_pairings\` (\`code_hash\`);`,
-    );
-    this.addSql(
-      `create table \`tablet_deliveries\` (\`id\` text not null, \`kind\` text check (\`kind\` in ('announcement', 'popup', 'card')) not null, \`device_id\` text null, \`room\` text null, \`execution_id\` text null, \`step_key\` text null, \`payload\` json not null, \`reports\` json not null, \`expires_at\` datetime not null, \`created_at\` datetime not null, constraint \`tablet_deliveries_device_id_foreign\` foreign key(\`device_id\`) references \`devices\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`,
-    );
-    this.addSql(
-      `create index \`tablet_deliveries_device_id_index\` on \`tablet_deliveries\` (\`device_id\`);`,
-    );
-    this.addSql(
-      `create index \`tablet_deliveries_expires_at_index\` on \`tablet_deliveries\` (\`expires_at\`);`,
-    );
+    this.addSql(`create unique index \`device_pairings_code_hash_unique\` on \`device_pairings\` (\`code_hash\`);`);
+    this.addSql(`create table \`tablet_deliveries\` (\`id\` text not null, \`kind\` text check (\`kind\` in ('announcement', 'popup', 'card')) not null, \`device_id\` text null, \`room\` text null, \`execution_id\` text null, \`step_key\` text null, \`payload\` json not null, \`reports\` json not null, \`expires_at\` datetime not null, \`created_at\` datetime not null, constraint \`tablet_deliveries_device_id_foreign\` foreign key(\`device_id\`) references \`devices\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`tablet_deliveries_device_id_index\` on \`tablet_deliveries\` (\`device_id\`);`);
+    this.addSql(`create index \`tablet_deliveries_expires_at_index\` on \`tablet_deliveries\` (\`expires_at\`);`);
     this.addSql(`alter table \`devices\` add column \`locale\` text not null default 'en-GB';`);
     this.addSql(`alter table \`devices\` add column \`voice_name\` text null;`);
     this.addSql(`alter table \`devices\` add column \`voice_rate\` real not null default 0.9;`);
