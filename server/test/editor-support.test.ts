@@ -140,3 +140,27 @@ describe('expressionIssues: the save-time expression check for a draft', () => {
     expect(anonymous.errors?.length).toBeGreaterThan(0);
   });
 });
+
+describe('stepTypes mark config fields that name other objects', () => {
+  it('with x-reference in the JSON Schema, for single fields and list items', async () => {
+    const reply = await server.gql(`{ stepTypes { type configSchema } }`);
+    const schemaOf = (type: string) =>
+      (reply.data.stepTypes as Array<{ type: string; configSchema: any }>).find((t) => t.type === type)!
+        .configSchema;
+    expect(schemaOf('trigger_flow').properties.flowName['x-reference']).toEqual({
+      entity: 'flow',
+      form: 'name',
+    });
+    expect(schemaOf('trigger_flow').properties.flowId['x-reference']).toEqual({ entity: 'flow', form: 'id' });
+    expect(schemaOf('tts_announcement').properties.deviceId['x-reference']).toEqual({
+      entity: 'device',
+      form: 'id',
+    });
+    expect(schemaOf('for_each_node').properties.selector.properties.ids.items['x-reference']).toEqual({
+      entity: 'node',
+      form: 'id',
+    });
+    // Fields that name nothing carry no mark.
+    expect(schemaOf('alert').properties.message['x-reference']).toBeUndefined();
+  });
+});
