@@ -140,6 +140,9 @@ describe('config fields that name other objects', () => {
     expect(await message.getAttribute('placeholder')).toBe('Something needs a look');
     // No "required" complaint: the template supplies the message.
     expect(await sheet.locator('.error').count()).toBe(0);
+    // Fields the step does not set show what the template gives them, not the schema's default.
+    expect(await sheet.getByLabel('Level').inputValue()).toBe('emergency');
+    await shot(page, 'template-390');
     await sheet.getByRole('button', { name: 'Done' }).tap();
 
     await page.getByRole('button', { name: 'Save' }).tap();
