@@ -36,6 +36,7 @@ const RULES: Record<string, Rule> = {
   'Query.apiKeys': 'admin',
   'Query.cronPreview': 'read',
   'Query.dataKeys': 'read',
+  'Query.expressionIssues': 'read',
   'Query.devices': 'read',
   'Query.execution': 'read',
   'Query.executions': 'read',

@@ -63,7 +63,10 @@ describe('building "kitchen too hot" by taps on a phone', () => {
       await sheet.getByLabel(/^Metric/).selectOption('temperature');
       await sheet.getByText('5 recent values · min 20 · avg 22 · max 24').waitFor();
       await sheet.getByRole('img', { name: 'Recent temperature values' }).waitFor();
-      await sheet.getByLabel('Node', { exact: true }).selectOption({ label: 'kitchen-climate' });
+      // Nodes are picked by name from a searchable list, never typed as an ID.
+      await sheet.getByRole('combobox', { name: 'Node', exact: true }).tap();
+      await sheet.getByRole('combobox', { name: 'Node', exact: true }).fill('kitchen');
+      await sheet.getByRole('option', { name: 'kitchen-climate' }).tap();
       await sheet.getByLabel(/^Operator/).selectOption('>');
       await sheet.getByLabel(/^Value/).fill('30');
       await shot(page, 'editor-form-390');
@@ -103,6 +106,7 @@ describe('building "kitchen too hot" by taps on a phone', () => {
         { source: 'cooldown', sourcePort: 'pass', target: 'alert' },
       ]);
       expect(saved.steps[0]!.config).toMatchObject({ metric: 'temperature', operator: '>', value: 30 });
+      expect(atob(String(saved.steps[0]!.config.nodeId))).toMatch(/^GatewayNode:/);
       expect(saved.steps[2]!.config).toMatchObject({ message: 'Kitchen at {{ trigger.value }} °C' });
 
       // A real reading crosses the threshold; the canvas follows the run it starts.

@@ -70,7 +70,8 @@ describe('two caregivers edit the same flow', () => {
     await relabel(b, 'note', 'From B');
     await b.getByRole('button', { name: 'Save' }).tap();
     const dialog = b.getByRole('alertdialog', { name: 'Someone else saved this flow' });
-    await dialog.getByText(/Version 2 was saved .* while you were editing version 1/).waitFor();
+    await dialog.getByText('Version 2 was saved while you were editing version 1').waitFor();
+    await dialog.getByText(`Saved by ${CAREGIVER.name} just now.`).waitFor();
     expect((await storedFlow(server, token, id)).version).toBe(2);
 
     // Keep editing on top: B's change goes over A's with the next save.

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from '@mikro-orm/better-sqlite';
 import { Flow, FlowActionTemplate } from '../db/entities/index.js';
 import type { ActionTemplateService } from '../flows/action-templates.js';
-import type { FlowService, FlowSettingsInput, StepInput } from '../flows/service.js';
+import type { Author, FlowService, FlowSettingsInput, StepInput } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 import { parseBundle, type BundleSecret, type FlowBundle, type ReferenceKind } from './format.js';
 import { migrateConfig } from './migrations.js';
@@ -457,6 +457,7 @@ export async function commitImport(
   em: EntityManager,
   services: { flows: FlowService; actionTemplates: ActionTemplateService },
   plan: Plan,
+  author: Author = null,
 ): Promise<Flow> {
   return em.transactional(async (tx) => {
     const templateIds = new Map<string, string>();
@@ -485,13 +486,19 @@ export async function commitImport(
     // The flow is written last, so nothing after it can fail once its change listeners have run.
     if (plan.replaceFlowId) {
       const current = await tx.findOneOrFail(Flow, { id: plan.replaceFlowId });
-      return services.flows.update(tx, plan.replaceFlowId, plan.settings, {
-        steps,
-        edges: plan.edges,
-        expectedVersion: current.version,
-      });
+      return services.flows.update(
+        tx,
+        plan.replaceFlowId,
+        plan.settings,
+        {
+          steps,
+          edges: plan.edges,
+          expectedVersion: current.version,
+        },
+        author,
+      );
     }
-    return services.flows.create(tx, plan.settings, { steps, edges: plan.edges });
+    return services.flows.create(tx, plan.settings, { steps, edges: plan.edges }, author);
   });
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/better-sqlite';
 import type { Flow } from '../db/entities/index.js';
 import type { ActionTemplateService } from '../flows/action-templates.js';
-import type { FlowService } from '../flows/service.js';
+import type { Author, FlowService } from '../flows/service.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 import { exportFlow } from './export.js';
 import { serializeBundle, type BundleFormat, type FlowBundle } from './format.js';
@@ -54,10 +54,11 @@ export class BundleService {
     em: EntityManager,
     input: string | Record<string, unknown>,
     options?: ImportOptions,
+    author: Author = null,
   ): Promise<{ flow: Flow; report: ImportReport }> {
     const { report, plan } = await planImport(em, this.services, input, options);
     if (!plan) throw new ImportRejectedError(report);
-    const flow = await commitImport(em, this.services, plan);
+    const flow = await commitImport(em, this.services, plan, author);
     return { flow, report };
   }
 }

@@ -55,6 +55,9 @@ interface Draft {
   templateId?: string | null;
 }
 
+/** Who is saving, as the display name `Flow.updatedBy` records; null when the server itself saves. */
+export type Author = string | null;
+
 export interface GraphInput {
   steps: StepInput[];
   edges: DraftEdge[];
@@ -111,12 +114,17 @@ export class FlowService {
     em: EntityManager,
     settings: FlowSettingsInput & { name: string },
     graph?: GraphInput,
+    author: Author = null,
   ): Promise<Flow> {
     this.checkSettings(settings);
     const draft = graph ? await this.validate(em, graph.steps.map(draftOf), graph.edges) : undefined;
     const flow = await this.writing(settings.name, () =>
       em.transactional(async (tx) => {
-        const flow = tx.create(Flow, { ...definedOnly(settings), name: settings.name.trim() });
+        const flow = tx.create(Flow, {
+          ...definedOnly(settings),
+          name: settings.name.trim(),
+          updatedBy: author,
+        });
         if (draft && graph) this.writeGraph(tx, flow, [], graph.steps, graph.edges, draft);
         return flow;
       }),
@@ -130,6 +138,7 @@ export class FlowService {
     id: string,
     settings: FlowSettingsInput,
     graph?: GraphInput & { expectedVersion: number },
+    author: Author = null,
   ): Promise<Flow> {
     this.checkSettings(settings);
     const updated = await this.writing(settings.name, () =>
@@ -144,6 +153,9 @@ export class FlowService {
           flow.version += 1;
         }
         tx.assign(flow, definedOnly({ ...settings, name: settings.name?.trim() }));
+        flow.updatedBy = author;
+        // A settings-only change must move updatedAt too, or "saved by … ago" names the wrong moment.
+        flow.updatedAt = new Date();
         return flow;
       }),
     );
@@ -172,6 +184,7 @@ export class FlowService {
     expectedVersion: number,
     upserts: StepInput[],
     deleteKeys: string[],
+    author: Author = null,
   ): Promise<Flow> {
     return em
       .transactional(async (tx) => {
@@ -216,7 +229,7 @@ export class FlowService {
             existing.find((step) => step.key === input.key && !deleted.has(step.key));
           this.applyStep(tx, flow, target, input, draft.get(input.key));
         }
-        flow.version += 1;
+        this.bump(flow, author);
         return flow;
       })
       .then((flow) => this.changed(flow));
@@ -259,6 +272,7 @@ export class FlowService {
     id: string,
     expectedVersion: number,
     edges: DraftEdge[],
+    author: Author = null,
   ): Promise<Flow> {
     return em
       .transactional(async (tx) => {
@@ -268,7 +282,7 @@ export class FlowService {
         await this.validate(tx, steps.map(savedDraft), edges);
         await tx.nativeDelete(FlowEdge, { flow });
         createEdges(tx, flow, new Map(steps.map((step) => [step.key, step])), edges);
-        flow.version += 1;
+        this.bump(flow, author);
         return flow;
       })
       .then((flow) => this.changed(flow));
@@ -414,6 +428,13 @@ export class FlowService {
     }
     if (target) return tx.assign(target, values);
     return tx.create(FlowStep, { flow, ...values } as never);
+  }
+
+  /** A graph change: a new version, stamped with who made it and when. */
+  private bump(flow: Flow, author: Author): void {
+    flow.version += 1;
+    flow.updatedBy = author;
+    flow.updatedAt = new Date();
   }
 
   private checkVersion(flow: Flow, expectedVersion: number): void {

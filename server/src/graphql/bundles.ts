@@ -14,6 +14,7 @@ import type {
   TemplateReport,
 } from '../bundles/import.js';
 import { NameTakenError, NotFoundError } from '../flows/errors.js';
+import { authorOf } from './author.js';
 import { builder } from './builder.js';
 import { ErrorInterface } from './errors.js';
 import { FlowRef } from './flow-types.js';
@@ -353,7 +354,7 @@ builder.mutationFields((t) => ({
       bundle: t.arg({ type: 'JSONObject', description: 'The bundle as an object (instead of `document`).' }),
       options: t.arg({ type: OptionsInput, description: 'Choices for the import.' }),
     },
-    resolve: (_root, args, { em, services }) =>
-      services.bundles.import(em, bundleInput(args), toOptions(args.options)),
+    resolve: (_root, args, { em, services, actor }) =>
+      services.bundles.import(em, bundleInput(args), toOptions(args.options), authorOf(actor)),
   }),
 }));

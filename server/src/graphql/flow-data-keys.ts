@@ -1,7 +1,8 @@
 import { Flow, FlowEdge, FlowStep, FlowVariable } from '../db/entities/index.js';
-import { dataKeys } from '../engine/index.js';
+import { checkFlowExpressions, dataKeys } from '../engine/index.js';
 import { NotFoundError } from '../flows/errors.js';
 import { builder } from './builder.js';
+import { ValidationIssueRef } from './errors.js';
 import { InputValidationError } from './input-validation.js';
 
 // The editor asks while a graph is still a draft on the phone, so the graph may come with the query.
@@ -23,7 +24,8 @@ const DraftEdgeInput = builder.inputType('DataKeysDraftEdgeInput', {
 });
 
 const DraftGraphInput = builder.inputType('DataKeysDraftInput', {
-  description: 'An unsaved graph to answer `dataKeys` for instead of the stored one.',
+  description:
+    'An unsaved graph, as the editor holds it: for `dataKeys` instead of the stored graph, and for `expressionIssues`.',
   fields: (t) => ({
     steps: t.field({ type: [DraftStepInput], required: true, description: 'Every step of the draft.' }),
     edges: t.field({ type: [DraftEdgeInput], required: true, description: 'Every edge of the draft.' }),
@@ -31,6 +33,31 @@ const DraftGraphInput = builder.inputType('DataKeysDraftInput', {
 });
 
 builder.queryFields((t) => ({
+  expressionIssues: t.field({
+    type: [ValidationIssueRef],
+    description:
+      'The problems a save would report in the expressions and templates of an unsaved graph — the server’s own parser, with its position and “did you mean” — so an editor can show them at the field while a person types. Only expressions and templates are checked (configs, ports and references are checked on save); nothing is written.',
+    authScopes: { read: true },
+    args: {
+      draft: t.arg({ type: DraftGraphInput, required: true, description: 'The graph as edited.' }),
+      stepKey: t.arg.string({ description: 'Only the problems of this step; every step’s when left out.' }),
+    },
+    resolve: (_root, { draft, stepKey }, { services }) => {
+      const steps = draft.steps.map((step) => ({
+        key: step.key,
+        type: step.type,
+        config: step.config ?? {},
+      }));
+      return checkFlowExpressions(steps, draft.edges, services.registry)
+        .filter((issue) => !stepKey || issue.stepKey === stepKey)
+        .map(({ stepKey: key, field, message }) => ({
+          code: 'invalid_expression' as const,
+          stepKey: key,
+          field,
+          message,
+        }));
+    },
+  }),
   dataKeys: t.stringList({
     description:
       'What templates and expressions may reference at one step of a flow (saved, or a draft passed in), for the editor’s autocomplete: ' +

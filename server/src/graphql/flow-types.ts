@@ -81,7 +81,17 @@ export const FlowRef = builder.node(builder.objectRef<Flow>('Flow'), {
     }),
     maxConcurrentRuns: t.exposeInt('maxConcurrentRuns', { description: 'Cap on simultaneous runs.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the flow was created.' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the flow last changed.' }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      description:
+        'When the flow was last saved (settings or graph; moving steps on the canvas is layout and does not count).',
+    }),
+    updatedBy: t.string({
+      nullable: true,
+      description:
+        'Who saved the flow last: a person’s name, or an API key’s name followed by "(API key)". Null when the server saved it (demo data) or it was last saved before this was recorded.',
+      resolve: (flow) => flow.updatedBy ?? null,
+    }),
     steps: t.loadableList({
       type: FlowStepRef,
       description: 'The steps (nodes) of the flow.',

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Flow } from '../db/entities/index.js';
 import { FlowValidationError, NotFoundError } from '../flows/errors.js';
 import type { GraphInput, StepInput } from '../flows/service.js';
+import { authorOf } from './author.js';
 import { builder } from './builder.js';
 import { InputValidationError } from './input-validation.js';
 import { FLOW_WRITE_ERRORS, ValidationIssueRef } from './errors.js';
@@ -244,7 +245,12 @@ builder.mutationFields((t) => ({
         steps || edges ? { steps: (steps ?? []).map(toStepInput), edges: toEdges(edges) } : undefined;
       return ownResult(
         context,
-        services.flows.create(em, { ...nonNull(settings), name: settings.name }, graph),
+        services.flows.create(
+          em,
+          { ...nonNull(settings), name: settings.name },
+          graph,
+          authorOf(context.actor),
+        ),
       );
     },
   }),
@@ -277,7 +283,10 @@ builder.mutationFields((t) => ({
               expectedVersion: expectedVersion!,
             }
           : undefined;
-      return ownResult(context, services.flows.update(em, id.id, nonNull(settings), graph));
+      return ownResult(
+        context,
+        services.flows.update(em, id.id, nonNull(settings), graph, authorOf(context.actor)),
+      );
     },
   }),
   deleteFlow: t.field({
@@ -321,6 +330,7 @@ builder.mutationFields((t) => ({
           args.expectedVersion,
           (args.steps ?? []).map(toStepInput),
           args.deleteKeys ?? [],
+          authorOf(context.actor),
         ),
       ),
   }),
@@ -373,6 +383,7 @@ builder.mutationFields((t) => ({
           args.flowId.id,
           args.expectedVersion,
           toEdges(args.edges),
+          authorOf(context.actor),
         ),
       ),
   }),

@@ -42,7 +42,8 @@ export const StepTypeRef = builder.objectRef<StepTypeDefinition>('StepType').imp
     }),
     configSchema: t.field({
       type: 'JSONObject',
-      description: 'JSON Schema (2020-12) of the step config; the server validates saves against it.',
+      description:
+        'JSON Schema (2020-12) of the step config; the server validates saves against it. A field that names another object carries `x-reference: { entity: "node" | "flow" | "device", form: "id" | "name" }`: an `id` field takes the object’s global ID (or its name) and reads back as the global ID, a `name` field keeps the name.',
       resolve: (type, _args, { services }) => services.registry.jsonSchema(type.type),
     }),
     ports: t.field({ type: [StepPortRef], description: 'Output ports.', resolve: (type) => type.ports }),

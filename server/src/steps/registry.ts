@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { StepSettings, StepTypeDefinition } from './step-type.js';
+import type { StepReference, StepSettings, StepTypeDefinition } from './step-type.js';
 
 const NOT_STEP_FILES = new Set(['registry', 'step-type', 'shared-schemas', 'index']);
 
@@ -61,10 +61,27 @@ export class StepTypeRegistry {
       for (const [field, hint] of Object.entries(definition.schemaHints?.(this.settings) ?? {})) {
         if (properties?.[field]) properties[field] = { ...properties[field], ...hint };
       }
+      for (const reference of definition.references ?? []) markReference(schema, reference);
       this.jsonSchemas.set(type, schema);
     }
     return schema;
   }
+}
+
+/**
+ * Marks the schema of a field that names another object with `x-reference` ({ entity, form }), so a form
+ * generated from the schema offers a picker by name instead of a text box for an ID. Validators ignore
+ * unknown keywords, so the annotation changes nothing about what is valid.
+ */
+function markReference(schema: Record<string, unknown>, reference: StepReference): void {
+  let node: Record<string, unknown> | undefined = schema;
+  for (const part of reference.path.split('.')) {
+    const list = part.endsWith('[]');
+    const properties = node?.properties as Record<string, Record<string, unknown>> | undefined;
+    node = properties?.[list ? part.slice(0, -2) : part];
+    if (node && list) node = node.items as Record<string, unknown> | undefined;
+  }
+  if (node) node['x-reference'] = { entity: reference.entity, form: reference.form ?? 'id' };
 }
 
 const stepsDir = path.dirname(fileURLToPath(import.meta.url));

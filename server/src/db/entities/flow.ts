@@ -29,6 +29,12 @@ export const Flow = defineEntity({
       .datetime()
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
+    /**
+     * Who saved last, as a display name (a person's name, or an API key's name with "(API key)"), so
+     * an editor refused with a version conflict can say who saved first. A name rather than a relation:
+     * API keys save too, and the record should outlive a deleted account. Null before this was kept.
+     */
+    updatedBy: p.string().nullable(),
     steps: () => p.oneToMany(FlowStep).mappedBy('flow'),
     edges: () => p.oneToMany(FlowEdge).mappedBy('flow'),
   },

@@ -5,6 +5,7 @@ import { Migration20261202040414 } from './Migration20261202040414.js';
 import { Migration20261202041554 } from './Migration20261202041554.js';
 import { Migration20261202043000 } from './Migration20261202043000.js';
 import { Migration20261202044716 } from './Migration20261202044716.js';
+import { Migration20261202073500 } from './Migration20261202073500.js';
 
 export const migrationsList = [
   { name: 'Migration20261123070244', class: Migration20261123070244 },
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261202041554', class: Migration20261202041554 },
   { name: 'Migration20261202043000', class: Migration20261202043000 },
   { name: 'Migration20261202044716', class: Migration20261202044716 },
+  { name: 'Migration20261202073500', class: Migration20261202073500 },
 ];

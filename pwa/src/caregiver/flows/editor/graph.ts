@@ -12,6 +12,8 @@ export interface DraftStep {
   onError: ErrorStrategy;
   retryAttempts: number;
   timeoutMs: number | null;
+  /** Global ID of the action template whose config this step overrides; null for none. */
+  actionTemplateId: string | null;
   position: { x: number; y: number };
 }
 
@@ -39,6 +41,7 @@ export function graphOf(flow: LoadedFlow): Graph {
       onError: step.onError,
       retryAttempts: step.retryAttempts,
       timeoutMs: step.timeoutMs ?? null,
+      actionTemplateId: step.actionTemplate?.id ?? null,
       position: { x: step.position.x, y: step.position.y },
     })),
     edges: flow.edges.map(({ source, sourcePort, target }) => ({ source, sourcePort, target })),
@@ -89,6 +92,7 @@ export function addStep(
     onError: 'STOP',
     retryAttempts: 3,
     timeoutMs: null,
+    actionTemplateId: null,
     position,
   });
   if (from) graph.edges.push({ ...from, target: key });
@@ -142,6 +146,8 @@ export function toInput(graph: Graph) {
       onError: step.onError,
       retryAttempts: step.retryAttempts,
       ...(step.timeoutMs !== null && { timeoutMs: step.timeoutMs }),
+      // A draft kept from before templates were editable has no field: the saved template stays.
+      ...(step.actionTemplateId !== undefined && { actionTemplateId: step.actionTemplateId }),
       position: { x: Math.round(step.position.x), y: Math.round(step.position.y) },
     })),
     edges: graph.edges.map(({ source, sourcePort, target }) => ({ source, sourcePort, target })),

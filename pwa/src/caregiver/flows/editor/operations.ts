@@ -9,6 +9,7 @@ export const FlowEditorQuery = graphql(`
       enabled
       version
       updatedAt
+      updatedBy
       runMode
       maxConcurrentRuns
       cooloffMinutes
@@ -24,6 +25,9 @@ export const FlowEditorQuery = graphql(`
         onError
         retryAttempts
         timeoutMs
+        actionTemplate {
+          id
+        }
         position {
           x
           y
@@ -64,6 +68,7 @@ export const UpdateFlowGraph = graphql(`
           id
           version
           updatedAt
+          updatedBy
         }
       }
       ... on Error {
@@ -186,6 +191,41 @@ export const PickerOptionsQuery = graphql(`
       id
       name
       room
+    }
+  }
+`);
+
+// A query of its own: with the nodes above it would cross the server's query cost limit (10,000),
+// which also caps the flows at 100 here.
+export const ReferenceOptionsQuery = graphql(`
+  query ReferenceOptions {
+    flows(first: 100) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+    }
+    actionTemplates {
+      id
+      name
+      type
+      description
+      config
+    }
+  }
+`);
+
+export type ActionTemplateInfo = ResultOf<typeof ReferenceOptionsQuery>['actionTemplates'][number];
+
+export const ExpressionIssuesQuery = graphql(`
+  query ExpressionIssues($draft: DataKeysDraftInput!, $stepKey: String) {
+    expressionIssues(draft: $draft, stepKey: $stepKey) {
+      code
+      stepKey
+      field
+      message
     }
   }
 `);

@@ -2,27 +2,12 @@ import { useClientHandle } from '@urql/vue';
 import { computed, ref, shallowRef, watch } from 'vue';
 import { describeError } from '../../../shared/graphql/errors';
 import { dropDraft, loadDraft, storeDraft } from './drafts';
-import { cloneGraph, graphOf, shapeOf, toInput, type Graph } from './graph';
+import { cloneGraph, graphOf, shapeOf, type Graph } from './graph';
 import { useHistory } from './history';
-import {
-  FlowEditorQuery,
-  SavePositions,
-  UpdateFlowGraph,
-  type LoadedFlow,
-  type StepTypeInfo,
-} from './operations';
+import { FlowEditorQuery, SavePositions, type LoadedFlow, type StepTypeInfo } from './operations';
+import { useVersionedSave, type Issue } from './use-versioned-save';
 
-export interface Issue {
-  code: string;
-  stepKey: string | null;
-  field: string | null;
-  message: string;
-}
-
-export interface Conflict {
-  currentVersion: number;
-  theirs: LoadedFlow | null;
-}
+export type { Conflict, Issue } from './use-versioned-save';
 
 const POSITION_DELAY_MS = 800;
 
@@ -38,9 +23,6 @@ export function useFlowEditor(flowId: string) {
   const savedShape = ref(shapeOf(graph.value));
   const baseVersion = ref(0);
   const issues = ref<Issue[]>([]);
-  const saving = ref(false);
-  const saveMessage = ref('');
-  const conflict = ref<Conflict | null>(null);
   const restoredDraft = ref(false);
 
   const history = useHistory(
@@ -110,73 +92,6 @@ export function useFlowEditor(flowId: string) {
     { deep: true },
   );
 
-  async function save(): Promise<boolean> {
-    if (saving.value) return false;
-    saving.value = true;
-    saveMessage.value = '';
-    try {
-      const result = await client
-        .mutation(UpdateFlowGraph, {
-          id: flowId,
-          input: { ...toInput(graph.value), expectedVersion: baseVersion.value },
-        })
-        .toPromise();
-      const reply = result.data?.updateFlow;
-      if (!reply) throw result.error ?? new Error('empty response');
-      if (reply.__typename === 'MutationUpdateFlowSuccess') {
-        baseVersion.value = reply.data.version;
-        savedShape.value = shapeOf(graph.value);
-        issues.value = [];
-        flow.value = flow.value && {
-          ...flow.value,
-          version: reply.data.version,
-          updatedAt: reply.data.updatedAt,
-        };
-        await dropDraft(flowId);
-        saveMessage.value = 'Saved';
-        return true;
-      }
-      if (reply.__typename === 'FlowValidationError') {
-        issues.value = reply.issues;
-        saveMessage.value = `Not saved: ${reply.issues.length} ${reply.issues.length === 1 ? 'problem' : 'problems'} to fix`;
-        return false;
-      }
-      if (reply.__typename === 'VersionConflictError') {
-        conflict.value = {
-          currentVersion: reply.currentVersion,
-          theirs: await fetchFlow().catch(() => null),
-        };
-        saveMessage.value = 'Not saved: someone else saved first';
-        return false;
-      }
-      saveMessage.value = `Not saved: ${reply.message}`;
-      return false;
-    } catch (cause) {
-      saveMessage.value = `Not saved: ${describeError(cause)}`;
-      return false;
-    } finally {
-      saving.value = false;
-    }
-  }
-
-  /** Their version replaces the draft; the draft is gone. */
-  function reloadTheirs(): void {
-    const theirs = conflict.value?.theirs;
-    conflict.value = null;
-    if (theirs) adopt(theirs);
-    void dropDraft(flowId);
-    saveMessage.value = '';
-  }
-
-  /** The draft stays and the next save goes on top of their version. */
-  function keepMine(): void {
-    if (!conflict.value) return;
-    baseVersion.value = conflict.value.currentVersion;
-    savedShape.value = conflict.value.theirs ? shapeOf(graphOf(conflict.value.theirs)) : '';
-    conflict.value = null;
-    saveMessage.value = 'Your changes are kept; save to put them on top';
-  }
-
   // Positions are layout: steps that already exist on the server get them saved (debounced) at once.
   let positionTimer: ReturnType<typeof setTimeout> | undefined;
   function positionsChanged(): void {
@@ -190,6 +105,18 @@ export function useFlowEditor(flowId: string) {
     }, POSITION_DELAY_MS);
   }
 
+  const saving = useVersionedSave({
+    flowId,
+    flow,
+    graph,
+    savedShape,
+    baseVersion,
+    issues,
+    dirty,
+    fetchFlow,
+    adopt,
+  });
+
   void load();
   return {
     status,
@@ -202,14 +129,9 @@ export function useFlowEditor(flowId: string) {
     dirty,
     baseVersion,
     issues,
-    saving,
-    saveMessage,
-    conflict,
     restoredDraft,
     history,
-    save,
-    reloadTheirs,
-    keepMine,
+    ...saving,
     positionsChanged,
     reload: load,
   };
