@@ -75,7 +75,11 @@ async function cardOnServer(id: string) {
 async function soupPicture(): Promise<Buffer> {
   const o = await openPage(browser, server.url);
   await o.page.setContent(
-    `<div id="p" style="width:640px;height:480px;display:grid;place-items:center;background:#dbeafe;font:200px sans-serif">🍲</div>`,
+    `<div id="p" style="position:relative;width:640px;height:480px;background:#dbeafe">
+      <div style="position:absolute;left:150px;top:170px;width:340px;height:220px;border-radius:0 0 120px 120px;background:#1d4ed8"></div>
+      <div style="position:absolute;left:120px;top:150px;width:400px;height:40px;border-radius:20px;background:#1e3a8a"></div>
+      <div style="position:absolute;left:280px;top:90px;width:80px;height:70px;border-radius:40px 40px 0 0;background:#1e3a8a"></div>
+    </div>`,
   );
   const png = await o.page.locator('#p').screenshot();
   await o.context.close();
@@ -211,6 +215,7 @@ describe('tablet settings from the list', () => {
     await openArea(page, 'Tablets');
     await page.getByRole('button', { name: 'Settings of Kitchen tablet' }).tap();
     const sheet = page.getByRole('dialog', { name: 'Settings of Kitchen tablet' });
+    await expect.poll(() => sheet.getByLabel('Name').inputValue()).toBe('Kitchen tablet');
     await sheet.getByLabel('Name').fill('Rose’s kitchen tablet');
     await sheet.getByLabel('Room').fill('Kitchen by the window');
     await sheet.getByLabel('Language').fill('not a language!');
@@ -235,7 +240,18 @@ describe('tablet settings from the list', () => {
 
 describe('the shared panels and lists', () => {
   it('Home, Runs, Alerts and Nodes keep 44 px targets and pass axe at 390 and 1280 wide', async () => {
+    const flow = await createFlow(server, admin, {
+      name: 'Fridge door open',
+      steps: [
+        { key: 'start', type: 'manual' },
+        { key: 'warn', type: 'alert', config: { level: 'warning', message: 'The fridge door is open' } },
+      ],
+      edges: [{ source: 'start', target: 'warn' }],
+    });
+    await trigger(server, admin, flow, 'start');
+    await trigger(server, admin, flow, 'start');
     const page = await signedIn();
+    await page.getByRole('link', { name: /The fridge door is open/ }).first().waitFor();
     for (const area of ['Home', 'Runs', 'Alerts', 'Nodes']) {
       if (area !== 'Home') await openArea(page, area);
       await page.waitForTimeout(300);
