@@ -2,6 +2,7 @@
 // The telemetry benchmark needs an MQTT broker (MQTT_URL, default mqtt://127.0.0.1:1883).
 import { engineBenchmark } from './engine.js';
 import { replayBenchmark } from './replay.js';
+import { tabletsBenchmark } from './tablets.js';
 import { telemetryBenchmark } from './telemetry.js';
 import { triggerLatencyBenchmark } from './trigger-latency.js';
 
@@ -10,6 +11,7 @@ const benchmarks: Array<[string, () => Promise<void>]> = [
   ['telemetry', telemetryBenchmark],
   ['trigger latency', triggerLatencyBenchmark],
   ['event replay and fan-out', replayBenchmark],
+  ['20 tablets', tabletsBenchmark],
 ];
 
 for (const [name, run] of benchmarks) {
