@@ -47,7 +47,10 @@ async function shoot(page: Page, name: string): Promise<void> {
   ]) {
     await page.setViewportSize(viewport);
     await page.waitForTimeout(150);
-    await page.screenshot({ path: `${SHOTS}/${name}-${viewport.width}x${viewport.height}.png`, fullPage: true });
+    await page.screenshot({
+      path: `${SHOTS}/${name}-${viewport.width}x${viewport.height}.png`,
+      fullPage: true,
+    });
   }
   await page.setViewportSize(PHONE.viewport!);
 }
@@ -68,7 +71,13 @@ async function cardOnServer(id: string) {
     `query($id: ID!) { node(id: $id) { ... on InfoCard { title body approved imageUrl imageAlt } } }`,
     { id },
   );
-  return data.node as { title: string; body: string; approved: boolean; imageUrl: string | null; imageAlt: string };
+  return data.node as {
+    title: string;
+    body: string;
+    approved: boolean;
+    imageUrl: string | null;
+    imageAlt: string;
+  };
 }
 
 /** A real picture (a PNG of a drawn soup pot), so the preview shows what a caregiver would upload. */
@@ -162,9 +171,14 @@ describe('info cards in the caregiver app', () => {
       `mutation { createInfoCard(input: { title: "Visitors today", body: "Anna comes at **three**.\\n\\n- bring the photos\\n- tea is in the cupboard" }) { ... on MutationCreateInfoCardSuccess { data { id } } } }`,
     );
     const cardId = created.createInfoCard.data.id as string;
-    await gql(server, admin, `mutation($id: ID!) { approveInfoCard(id: $id, approved: true) { __typename } }`, {
-      id: cardId,
-    });
+    await gql(
+      server,
+      admin,
+      `mutation($id: ID!) { approveInfoCard(id: $id, approved: true) { __typename } }`,
+      {
+        id: cardId,
+      },
+    );
     const kiosk = await openTablet(browser, server, admin, await deviceId(server, admin, 'Kitchen tablet'));
     opened.push(kiosk);
     const flow = await createFlow(server, admin, {
@@ -251,19 +265,20 @@ describe('the shared panels and lists', () => {
     await trigger(server, admin, flow, 'start');
     await trigger(server, admin, flow, 'start');
     const page = await signedIn();
-    await page.getByRole('link', { name: /The fridge door is open/ }).first().waitFor();
+    await page
+      .getByRole('link', { name: /The fridge door is open/ })
+      .first()
+      .waitFor();
     for (const area of ['Home', 'Runs', 'Alerts', 'Nodes']) {
       if (area !== 'Home') await openArea(page, area);
       await page.waitForTimeout(300);
       expect(await axe(page), area).toEqual([]);
-      const small = await page
-        .locator('main a.list-item, main button')
-        .evaluateAll((els) =>
-          els
-            .filter((el) => (el as HTMLElement).offsetParent !== null)
-            .map((el) => [el.textContent?.trim(), el.getBoundingClientRect().height] as const)
-            .filter(([, h]) => h < 44),
-        );
+      const small = await page.locator('main a.list-item, main button').evaluateAll((els) =>
+        els
+          .filter((el) => (el as HTMLElement).offsetParent !== null)
+          .map((el) => [el.textContent?.trim(), el.getBoundingClientRect().height] as const)
+          .filter(([, h]) => h < 44),
+      );
       expect(small, `${area}: targets under 44 px`).toEqual([]);
       await shoot(page, area.toLowerCase());
     }

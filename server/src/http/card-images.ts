@@ -60,11 +60,17 @@ export async function handleCardMedia(
     if (req.method === 'HEAD') return void res.end();
     return void fs.createReadStream(file).pipe(res);
   }
-  if (req.method !== 'PUT') return void refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use PUT to upload, GET to read');
+  if (req.method !== 'PUT')
+    return void refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use PUT to upload, GET to read');
   const token = bearerFrom({ headers: new Headers(req.headers as Record<string, string>) });
   const actor = token ? await resolveToken(orm.em.fork(), token) : null;
   if (!permissionsOf(actor).has('write'))
-    return void refuse(res, actor ? 403 : 401, actor ? 'FORBIDDEN' : 'UNAUTHENTICATED', 'needs the write scope');
+    return void refuse(
+      res,
+      actor ? 403 : 401,
+      actor ? 'FORBIDDEN' : 'UNAUTHENTICATED',
+      'needs the write scope',
+    );
   const alt = url.searchParams.get('alt')?.trim() ?? '';
   if (!alt || alt.length > 300)
     return void refuse(res, 422, 'INVALID_INPUT', 'alt text is required (up to 300 characters)', 'alt');
@@ -86,7 +92,14 @@ export async function handleCardMedia(
   }
   const bytes = Buffer.concat(chunks);
   const ext = sniff(bytes);
-  if (!ext) return void refuse(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'only PNG, JPEG and WebP images are accepted', 'image');
+  if (!ext)
+    return void refuse(
+      res,
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'only PNG, JPEG and WebP images are accepted',
+      'image',
+    );
   const db = await rawDatabase(orm);
   const cardId = decodeCardId(name);
   const card = cachedStatement(db, 'select image_url from info_cards where id = ?').get(cardId) as

@@ -5,8 +5,7 @@ export const CARD_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
 export const MAX_CARD_IMAGE_BYTES = 2 * 1024 * 1024;
 
 export type UploadOutcome =
-  | { ok: true; imageUrl: string }
-  | { ok: false; field: 'image' | 'alt' | null; message: string };
+  { ok: true; imageUrl: string } | { ok: false; field: 'image' | 'alt' | null; message: string };
 
 /** `PUT /media/cards/{id}?alt=…` with the picture as the body; refusals name the field at fault. */
 export async function uploadCardImage(cardId: string, file: Blob, alt: string): Promise<UploadOutcome> {

@@ -88,35 +88,33 @@ export const AnswerOnBehalf = graphql(`
   }
 `);
 
-export const UpdateTablet = graphql(
-  `
-    mutation UpdateTablet($id: ID!, $input: DeviceSettingsInput!) {
-      updateDevice(id: $id, input: $input) {
-        __typename
-        ... on Error {
+export const UpdateTablet = graphql(`
+  mutation UpdateTablet($id: ID!, $input: DeviceSettingsInput!) {
+    updateDevice(id: $id, input: $input) {
+      __typename
+      ... on Error {
+        message
+      }
+      ... on InvalidInputError {
+        issues {
+          field
           message
         }
-        ... on InvalidInputError {
-          issues {
-            field
-            message
-          }
-        }
-        ... on MutationUpdateDeviceSuccess {
-          data {
-            id
-            name
-            room
-            person
-            locale
-            voiceName
-            voiceRate
-          }
+      }
+      ... on MutationUpdateDeviceSuccess {
+        data {
+          id
+          name
+          room
+          person
+          locale
+          voiceName
+          voiceRate
         }
       }
     }
-  `,
-);
+  }
+`);
 
 export const InfoCardFields = graphql(`
   fragment InfoCardFields on InfoCard {
@@ -157,7 +155,6 @@ export const InfoCardQuery = graphql(
   `,
   [InfoCardFields],
 );
-
 
 export const CreateInfoCard = graphql(
   `
