@@ -382,12 +382,14 @@ describe('info cards', () => {
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'image/png' },
         body: new Uint8Array(body),
       });
-    expect((await upload('', PNG)).status).toBe(422);
+    const noAlt = await upload('', PNG);
+    expect(noAlt.status).toBe(422);
+    expect(await noAlt.json()).toMatchObject({ error: { code: 'INVALID_INPUT', field: 'alt' } });
     expect((await upload('?alt=x', Buffer.from('GIF89a not allowed'))).status).toBe(415);
     expect((await upload('?alt=x', Buffer.alloc(3 * 1024 * 1024, 1))).status).toBe(413);
     const ok = await upload('?alt=' + encodeURIComponent('The cooker with its knobs'), PNG);
     expect(ok.status).toBe(200);
-    const { imageUrl } = (await ok.json()) as { imageUrl: string };
+    const { imageUrl } = ((await ok.json()) as { data: { imageUrl: string } }).data;
     const image = await fetch(`${server.url}${imageUrl}`);
     expect(image.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await image.arrayBuffer())).toEqual(PNG);

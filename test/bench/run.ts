@@ -3,6 +3,7 @@
 import { engineBenchmark } from './engine.js';
 import { httpBenchmark } from './http.js';
 import { replayBenchmark } from './replay.js';
+import { tabletsBenchmark } from './tablets.js';
 import { telemetryBenchmark } from './telemetry.js';
 import { triggerLatencyBenchmark } from './trigger-latency.js';
 
@@ -12,6 +13,7 @@ const benchmarks: Array<[string, () => Promise<void>]> = [
   ['telemetry', telemetryBenchmark],
   ['trigger latency', triggerLatencyBenchmark],
   ['event replay and fan-out', replayBenchmark],
+  ['20 tablets', tabletsBenchmark],
 ];
 
 for (const [name, run] of benchmarks) {

@@ -10,5 +10,5 @@ export async function startServerProcess(env: Record<string, string>) {
     env: { KINFLOW_DEMO: 'false', NODE_ENV: 'production', ...env },
     nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : [],
   });
-  return { port: server.port, pid: server.pid, stop: () => server.dispose() };
+  return { port: server.port, pid: server.pid, dataDir: server.dataDir, stop: () => server.dispose() };
 }

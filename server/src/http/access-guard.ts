@@ -27,12 +27,23 @@ export function untilAccessEnds(
   watch: AccessWatch,
 ): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
-  const ended = watch.ended.then((reason) => ({ ended: reason }) as const);
+  // One reaction on `watch.ended` for the whole subscription: racing it on every next() would add a
+  // reaction per event to a promise that usually never settles, and keep each of them in memory.
+  let endedBy: string | undefined;
+  let interrupt: ((reason: string) => void) | undefined;
+  void watch.ended.then((reason) => {
+    endedBy = reason;
+    interrupt?.(reason);
+  });
   let done = false;
   const finish = async () => {
     done = true;
     watch.stop();
     await iterator.return?.();
+  };
+  const endWith = (reason: string) => {
+    void finish();
+    return { done: false as const, value: { errors: [accessEndedError(reason)] } };
   };
   return {
     [Symbol.asyncIterator]() {
@@ -40,11 +51,14 @@ export function untilAccessEnds(
     },
     async next() {
       if (done) return { done: true, value: undefined };
-      const winner = await Promise.race([iterator.next(), ended]);
-      if ('ended' in winner) {
-        void finish();
-        return { done: false, value: { errors: [accessEndedError(winner.ended)] } };
-      }
+      if (endedBy !== undefined) return endWith(endedBy);
+      const winner = await new Promise<IteratorResult<ExecutionResult> | { ended: string }>(
+        (resolve, reject) => {
+          interrupt = (reason) => resolve({ ended: reason });
+          iterator.next().then(resolve, reject);
+        },
+      ).finally(() => (interrupt = undefined));
+      if ('ended' in winner) return endWith(winner.ended);
       if (winner.done) {
         done = true;
         watch.stop();

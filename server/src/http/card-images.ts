@@ -30,6 +30,9 @@ function sniff(bytes: Buffer): keyof typeof TYPES | undefined {
 
 const send = (res: http.ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+/** The REST envelope's refusal; `field` names the query parameter at fault, for forms. */
+const refuse = (res: http.ServerResponse, status: number, code: string, message: string, field?: string) =>
+  send(res, status, { error: { code, message, ...(field && { field }) } });
 
 /**
  * `PUT /media/cards/{cardId}?alt=…` stores a card picture (PNG, JPEG or WebP up to 2 MB, alt text
@@ -49,7 +52,7 @@ export async function handleCardMedia(
   if (req.method === 'GET' || req.method === 'HEAD') {
     const match = /^[0-9a-f-]{36}-[0-9a-f]{16}\.(png|jpg|webp)$/.exec(name);
     const file = match && path.join(dir, name);
-    if (!match || !file || !fs.existsSync(file)) return void send(res, 404, { error: 'not found' });
+    if (!match || !file || !fs.existsSync(file)) return void refuse(res, 404, 'NOT_FOUND', 'not found');
     res.writeHead(200, {
       'content-type': TYPES[match[1] as keyof typeof TYPES],
       'cache-control': 'public, max-age=31536000, immutable',
@@ -58,32 +61,51 @@ export async function handleCardMedia(
     if (req.method === 'HEAD') return void res.end();
     return void fs.createReadStream(file).pipe(res);
   }
-  if (req.method !== 'PUT') return void send(res, 405, { error: 'use PUT to upload, GET to read' });
+  if (req.method !== 'PUT')
+    return void refuse(res, 405, 'METHOD_NOT_ALLOWED', 'use PUT to upload, GET to read');
   const token = bearerFrom({ headers: new Headers(req.headers as Record<string, string>) });
   const actor = token ? ((await authenticator.resolve(token))?.actor ?? null) : null;
   if (!permissionsOf(actor).has('write'))
-    return void send(res, actor ? 403 : 401, { error: 'needs the write scope' });
+    return void refuse(
+      res,
+      actor ? 403 : 401,
+      actor ? 'FORBIDDEN' : 'UNAUTHENTICATED',
+      'needs the write scope',
+    );
   const alt = url.searchParams.get('alt')?.trim() ?? '';
   if (!alt || alt.length > 300)
-    return void send(res, 422, { error: 'alt text is required (up to 300 characters)', field: 'alt' });
+    return void refuse(res, 422, 'INVALID_INPUT', 'alt text is required (up to 300 characters)', 'alt');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_CARD_IMAGE_BYTES) {
       res.setHeader('connection', 'close');
-      return void send(res, 413, { error: `images may be at most ${MAX_CARD_IMAGE_BYTES} bytes` });
+      return void refuse(
+        res,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `images may be at most ${MAX_CARD_IMAGE_BYTES / 1024 / 1024} MB`,
+        'image',
+      );
     }
     chunks.push(chunk as Buffer);
   }
   const bytes = Buffer.concat(chunks);
   const ext = sniff(bytes);
-  if (!ext) return void send(res, 415, { error: 'only PNG, JPEG and WebP images are accepted' });
+  if (!ext)
+    return void refuse(
+      res,
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      'only PNG, JPEG and WebP images are accepted',
+      'image',
+    );
   const db = await rawDatabase(orm);
   const cardId = decodeCardId(name);
   const card = cachedStatement(db, 'select image_url from info_cards where id = ?').get(cardId) as
     { image_url: string | null } | undefined;
-  if (!card) return void send(res, 404, { error: `info card ${name} not found` });
+  if (!card) return void refuse(res, 404, 'NOT_FOUND', `info card ${name} not found`);
   fs.mkdirSync(dir, { recursive: true });
   const file = `${cardId}-${randomBytes(8).toString('hex')}.${ext}`;
   fs.writeFileSync(path.join(dir, file), bytes);
@@ -92,5 +114,5 @@ export async function handleCardMedia(
     'update info_cards set image_url = ?, image_alt = ?, approved = 0, updated_at = ? where id = ?',
   ).run(file, alt, Date.now(), cardId);
   if (card.image_url) fs.rmSync(path.join(dir, path.basename(card.image_url)), { force: true });
-  send(res, 200, { imageUrl: `${CARD_MEDIA_PREFIX}${file}`, imageAlt: alt, approved: false });
+  send(res, 200, { data: { imageUrl: `${CARD_MEDIA_PREFIX}${file}`, imageAlt: alt, approved: false } });
 }

@@ -1,4 +1,4 @@
-import { graphql } from '../../shared/graphql/graphql';
+import { graphql, type ResultOf } from '../../shared/graphql/graphql';
 
 export const TabletsQuery = graphql(`
   query Tablets {
@@ -10,6 +10,9 @@ export const TabletsQuery = graphql(`
       online
       lastSeenAt
       revokedAt
+      locale
+      voiceName
+      voiceRate
     }
     pendingPrompts(first: 50) {
       edges {
@@ -84,3 +87,143 @@ export const AnswerOnBehalf = graphql(`
     }
   }
 `);
+
+export const UpdateTablet = graphql(`
+  mutation UpdateTablet($id: ID!, $input: DeviceSettingsInput!) {
+    updateDevice(id: $id, input: $input) {
+      __typename
+      ... on Error {
+        message
+      }
+      ... on InvalidInputError {
+        issues {
+          field
+          message
+        }
+      }
+      ... on MutationUpdateDeviceSuccess {
+        data {
+          id
+          name
+          room
+          person
+          locale
+          voiceName
+          voiceRate
+        }
+      }
+    }
+  }
+`);
+
+export const InfoCardFields = graphql(`
+  fragment InfoCardFields on InfoCard {
+    id
+    title
+    body
+    bodyHtml
+    imageUrl
+    imageAlt
+    approved
+    updatedAt
+  }
+`);
+
+export const InfoCardsQuery = graphql(
+  `
+    query InfoCards {
+      infoCards(first: 100) {
+        edges {
+          node {
+            ...InfoCardFields
+          }
+        }
+      }
+    }
+  `,
+  [InfoCardFields],
+);
+
+export const InfoCardQuery = graphql(
+  `
+    query InfoCard($id: ID!) {
+      node(id: $id) {
+        __typename
+        ...InfoCardFields
+      }
+    }
+  `,
+  [InfoCardFields],
+);
+
+export const CreateInfoCard = graphql(
+  `
+    mutation CreateInfoCard($input: InfoCardInput!) {
+      createInfoCard(input: $input) {
+        __typename
+        ... on Error {
+          message
+        }
+        ... on InvalidInputError {
+          issues {
+            field
+            message
+          }
+        }
+        ... on MutationCreateInfoCardSuccess {
+          data {
+            ...InfoCardFields
+          }
+        }
+      }
+    }
+  `,
+  [InfoCardFields],
+);
+
+export const UpdateInfoCard = graphql(
+  `
+    mutation UpdateInfoCard($id: ID!, $input: InfoCardInput!) {
+      updateInfoCard(id: $id, input: $input) {
+        __typename
+        ... on Error {
+          message
+        }
+        ... on InvalidInputError {
+          issues {
+            field
+            message
+          }
+        }
+        ... on MutationUpdateInfoCardSuccess {
+          data {
+            ...InfoCardFields
+          }
+        }
+      }
+    }
+  `,
+  [InfoCardFields],
+);
+
+export const ApproveInfoCard = graphql(
+  `
+    mutation ApproveInfoCard($id: ID!, $approved: Boolean!) {
+      approveInfoCard(id: $id, approved: $approved) {
+        __typename
+        ... on Error {
+          message
+        }
+        ... on MutationApproveInfoCardSuccess {
+          data {
+            ...InfoCardFields
+          }
+        }
+      }
+    }
+  `,
+  [InfoCardFields],
+);
+
+export type InfoCardItem = ResultOf<typeof InfoCardFields>;
+export type TabletItem = ResultOf<typeof TabletsQuery>['devices'][number];
