@@ -162,10 +162,13 @@ describe('two tablets in the kitchen', () => {
     await Promise.all(
       [a, b].map((p) => p.getByRole('heading', { name: 'Two tablets: all well?' }).waitFor()),
     );
-    await Promise.all([
-      a.getByRole('button', { name: 'I need help' }).click(),
-      b.getByRole('button', { name: 'I’m okay' }).click(),
-    ]);
+    // Both taps must land before either tablet hears of the other's answer, so they are dispatched
+    // together rather than through click()'s actionability waits, which can outlast the feed's update.
+    const taps = [
+      await a.getByRole('button', { name: 'I need help' }).elementHandle(),
+      await b.getByRole('button', { name: 'I’m okay' }).elementHandle(),
+    ];
+    await Promise.all(taps.map((tap) => tap!.evaluate((button: HTMLElement) => button.click())));
     const texts = await Promise.all(
       [a, b].map(async (p) => {
         const status = p.getByRole('main').getByRole('status');
