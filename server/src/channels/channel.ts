@@ -26,7 +26,7 @@ export interface ChannelContext {
 export interface ChannelResult {
   channel: string;
   delivered: boolean;
-  reason?: 'not_configured' | 'failed' | 'dry_run' | 'disabled';
+  reason?: 'not_configured' | 'failed' | 'dry_run' | 'disabled' | 'suppressed';
   error?: string;
   /** In a dry run (testStep): what would have been sent. */
   wouldSend?: unknown;

@@ -220,6 +220,33 @@ describe('llm_call against an OpenAI-compatible server', () => {
     expect(ai.requests[0]!.body.messages[0]!.content).toMatch(/^Try this/);
   });
 
+  it('a judgement that no notification is needed keeps the next notification step silent', async () => {
+    await start();
+    const judge = {
+      key: 'ask',
+      type: 'llm_call',
+      config: { model: 'gemma', prompt: 'Alert?', responseFormat: 'json_free', outputKey: 'logic_response' },
+    };
+    const notify = (honourSuppression: boolean) => ({
+      key: 'notify',
+      type: 'notification',
+      config: { message: 'Check on her', channels: [{ type: 'in_app' }], honourSuppression },
+    });
+    const quiet = '{"is_notification_needed": false, "user_notification": "", "reasoning": "fine"}';
+    ai.script({ content: quiet }, { content: quiet });
+
+    const silent = (await runChain(h, 'suppressed', [judge, notify(true)])).run;
+    expect(outputOf(silent, 'notify')).toMatchObject({
+      notification_dispatched: false,
+      notification_channels: [{ channel: 'in_app', delivered: false, reason: 'suppressed' }],
+    });
+    const told = (await runChain(h, 'not suppressed', [judge, notify(false)])).run;
+    expect(outputOf(told, 'notify')).toMatchObject({
+      notification_dispatched: true,
+      notification_channels: [{ channel: 'in_app', delivered: true }],
+    });
+  });
+
   it('follows the outbound policy: a model server on a private address must be allow-listed', async () => {
     await start({ allow: '' });
     ai.script({ content: 'never asked' });

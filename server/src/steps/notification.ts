@@ -41,6 +41,12 @@ export default defineStepType({
         .default(true)
         .describe('A delivered notification consumes the flow’s cool-off'),
       timeoutSeconds: z.number().positive().max(120).default(10).describe('Time limit per outbound channel'),
+      honourSuppression: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Send nothing when an earlier step wrote notification_suppressed: true (an llm_call that judged no notification needed)',
+        ),
     })
     .strict(),
   references: [{ path: 'nodeId', entity: 'node' }],
@@ -51,6 +57,15 @@ export default defineStepType({
     const { config, signal } = context;
     const services = actionServices(context);
     const channelContext = { services, signal, timeoutMs: config.timeoutSeconds * 1000 };
+    if (config.honourSuppression && context.data.notification_suppressed === true) {
+      const suppressed = config.channels.map(
+        (settings): ChannelResult => ({ channel: settings.type, delivered: false, reason: 'suppressed' }),
+      );
+      return {
+        output: { notification_dispatched: false, notification_channels: suppressed, message: config.message },
+        cooloff: false,
+      };
+    }
     const results = await Promise.all(
       config.channels.map(async (settings): Promise<ChannelResult> => {
         const channel = settings.type;
