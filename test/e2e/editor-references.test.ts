@@ -270,3 +270,38 @@ describe('screenshots', () => {
     }
   });
 });
+
+describe('a household with more flows than one page', () => {
+  it('offers every flow in the picker, also the ones past the first hundred', async () => {
+    for (let i = 1; i <= 101; i++) {
+      await createFlow(server, token, {
+        name: `Zz routine ${String(i).padStart(3, '0')}`,
+        steps: [{ key: 'start', type: 'manual' }],
+        edges: [],
+      });
+    }
+    const id = await createFlow(server, token, {
+      name: 'Hand over later',
+      steps: [
+        { key: 'start', type: 'manual' },
+        {
+          key: 'next',
+          type: 'trigger_flow',
+          label: 'Next flow',
+          config: { flowName: 'Morning greeting' },
+          position: { x: 0, y: 220 },
+        },
+      ],
+      edges: [{ source: 'start', target: 'next' }],
+    });
+    const { page } = await editorFor(id);
+    await tapStep(page, 'next');
+    const flow = stepSheet(page).getByRole('combobox', { name: 'Flow', exact: true });
+    await flow.tap();
+    await flow.fill('routine 101');
+    const list = stepSheet(page).getByRole('listbox');
+    await expect
+      .poll(async () => (await list.getByRole('option').allTextContents()).map((n) => n.trim()))
+      .toEqual(['Zz routine 101']);
+  });
+});

@@ -195,18 +195,8 @@ export const PickerOptionsQuery = graphql(`
   }
 `);
 
-// A query of its own: with the nodes above it would cross the server's query cost limit (10,000),
-// which also caps the flows at 100 here.
-export const ReferenceOptionsQuery = graphql(`
-  query ReferenceOptions {
-    flows(first: 100) {
-      edges {
-        node {
-          id
-          name
-        }
-      }
-    }
+export const ActionTemplateOptionsQuery = graphql(`
+  query ActionTemplateOptions {
     actionTemplates {
       id
       name
@@ -217,7 +207,27 @@ export const ReferenceOptionsQuery = graphql(`
   }
 `);
 
-export type ActionTemplateInfo = ResultOf<typeof ReferenceOptionsQuery>['actionTemplates'][number];
+// Paged on its own: a household may have more flows than one page, and with the nodes above a
+// single query would cross the server's cost limit (10,000).
+export const FlowChoicesQuery = graphql(`
+  query FlowChoices($after: String) {
+    flows(first: 100, after: $after) {
+      edges {
+        node {
+          id
+          name
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export type FlowChoicesPage = ResultOf<typeof FlowChoicesQuery>['flows'];
+export type ActionTemplateInfo = ResultOf<typeof ActionTemplateOptionsQuery>['actionTemplates'][number];
 
 export const ExpressionIssuesQuery = graphql(`
   query ExpressionIssues($draft: DataKeysDraftInput!, $stepKey: String) {

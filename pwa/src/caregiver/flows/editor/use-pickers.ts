@@ -1,7 +1,13 @@
 import { useClientHandle } from '@urql/vue';
 import { onMounted, shallowRef } from 'vue';
 import type { Option, Reference } from '../form/form-context';
-import { PickerOptionsQuery, ReferenceOptionsQuery, type ActionTemplateInfo } from './operations';
+import {
+  ActionTemplateOptionsQuery,
+  FlowChoicesQuery,
+  PickerOptionsQuery,
+  type ActionTemplateInfo,
+  type FlowChoicesPage,
+} from './operations';
 
 export interface PickerOptions {
   /** Objects a reference field may name; values are global IDs (what saves take and the API shows). */
@@ -18,13 +24,26 @@ export function usePickers(flowId: string) {
     metrics: [],
     templates: [],
   });
+  async function allFlows(): Promise<Option[]> {
+    const flows: Option[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const result = await client.query(FlowChoicesQuery, { after }).toPromise();
+      const page: FlowChoicesPage | undefined = result.data?.flows;
+      if (!page) return flows;
+      for (const { node } of page.edges) flows.push({ value: node.id, label: node.name });
+      if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return flows;
+      after = page.pageInfo.endCursor;
+    }
+  }
+
   onMounted(async () => {
-    const [things, references] = await Promise.all([
+    const [things, templates, flows] = await Promise.all([
       client.query(PickerOptionsQuery, {}).toPromise(),
-      client.query(ReferenceOptionsQuery, {}).toPromise(),
+      client.query(ActionTemplateOptionsQuery, {}).toPromise(),
+      allFlows(),
     ]);
     const data = things.data;
-    const more = references.data;
     pickers.value = {
       choices: {
         node: data?.gatewayNodes.edges.map(({ node }) => ({ value: node.id, label: node.name })) ?? [],
@@ -35,13 +54,10 @@ export function usePickers(flowId: string) {
             name: device.name,
           })) ?? [],
         // A flow cannot start itself (the server refuses the cycle), so it is not offered.
-        flow:
-          more?.flows.edges
-            .filter(({ node }) => node.id !== flowId)
-            .map(({ node }) => ({ value: node.id, label: node.name })) ?? [],
+        flow: flows.filter((flow) => flow.value !== flowId),
       },
       metrics: data?.telemetryMetrics ?? [],
-      templates: more?.actionTemplates ?? [],
+      templates: templates.data?.actionTemplates ?? [],
     };
   });
   return pickers;
