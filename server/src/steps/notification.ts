@@ -58,11 +58,17 @@ export default defineStepType({
     const services = actionServices(context);
     const channelContext = { services, signal, timeoutMs: config.timeoutSeconds * 1000 };
     if (config.honourSuppression && context.data.notification_suppressed === true) {
-      const suppressed = config.channels.map(
-        (settings): ChannelResult => ({ channel: settings.type, delivered: false, reason: 'suppressed' }),
-      );
+      const suppressed = config.channels.map((settings): ChannelResult => ({
+        channel: settings.type,
+        delivered: false,
+        reason: 'suppressed',
+      }));
       return {
-        output: { notification_dispatched: false, notification_channels: suppressed, message: config.message },
+        output: {
+          notification_dispatched: false,
+          notification_channels: suppressed,
+          message: config.message,
+        },
         cooloff: false,
       };
     }
