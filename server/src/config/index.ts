@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import {
   HomeAssistantSettingsError,
@@ -35,6 +37,12 @@ export interface KinflowConfig {
   mqttUrl?: string;
   /** First topic level Kinflow listens under (KINFLOW_MQTT_PREFIX): <prefix>/<node>/<metric>. */
   mqttTopicPrefix: string;
+  /**
+   * MQTT client id of the persistent session (KINFLOW_MQTT_CLIENT_ID): the broker keeps unacknowledged
+   * QoS 1 readings for it across a restart. Default `kinflow-<hash of host and database path>`, stable
+   * across restarts of one installation and distinct between installations.
+   */
+  mqttClientId: string;
   /** How often the scheduler checks schedules, heartbeats and sensor `for` durations. */
   schedulerTickMs: number;
   /** Default rate limit of every webhook trigger URL (KINFLOW_WEBHOOK_RATE_PER_MINUTE, KINFLOW_WEBHOOK_BURST). */
@@ -74,6 +82,11 @@ function parsePort(raw: string | undefined): number {
     throw new ConfigError(`PORT must be an integer between 0 and 65535, got "${raw}"`);
   }
   return port;
+}
+
+function defaultMqttClientId(databaseIdentity: string): string {
+  const hash = createHash('sha256').update(`${os.hostname()}\n${databaseIdentity}`).digest('hex');
+  return `kinflow-${hash.slice(0, 16)}`;
 }
 
 function sqlitePathFrom(databaseUrl: string | undefined, dataDir: string): string {
@@ -190,6 +203,8 @@ export function loadConfig(
     secretKey: env.KINFLOW_SECRET_KEY || undefined,
     mqttUrl: env.MQTT_URL || undefined,
     mqttTopicPrefix: parseTopicPrefix(env.KINFLOW_MQTT_PREFIX),
+    mqttClientId:
+      env.KINFLOW_MQTT_CLIENT_ID || defaultMqttClientId(sqlitePathFrom(env.DATABASE_URL, dataDir)),
     nodeOfflineSeconds: parseSeconds('KINFLOW_NODE_OFFLINE_SECONDS', env.KINFLOW_NODE_OFFLINE_SECONDS, 120),
     schedulerTickMs:
       parseSeconds('KINFLOW_SCHEDULER_TICK_SECONDS', env.KINFLOW_SCHEDULER_TICK_SECONDS, 30) * 1000,

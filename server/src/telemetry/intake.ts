@@ -3,6 +3,7 @@ import { METRIC_PATTERN, parseReadings, type NodeRef, type Reading, type Rejecti
 import type { TelemetryStore } from './store.js';
 
 export interface IngestResult {
+  /** Readings stored; the promise resolves only once they are committed to the database. */
   accepted: number;
   rejected: Rejection[];
   /** Nodes this batch created by auto-registration. */
@@ -123,9 +124,13 @@ export class TelemetryIntake implements TelemetrySink {
     }
     rejected.sort((a, b) => a.index - b.index);
     this.options.store.ingest(stored, now);
+    // Taken before the listeners run, so it covers exactly this batch and whatever shares its turn.
+    const committed = stored.length > 0 ? this.options.store.committed() : undefined;
     for (const node of registered) this.emit(this.registeredListeners, node);
     if (stored.length > 0)
       for (const listener of this.readingListeners) this.call(() => listener(stored, now));
+    // "Accepted" means committed: a crash after this answer loses none of these readings.
+    await committed;
     return { accepted: stored.length, rejected, registered };
   }
 

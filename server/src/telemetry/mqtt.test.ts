@@ -176,4 +176,41 @@ describe('MQTT intake against the real broker', () => {
     expect(store.latest('n-kitchen', 'temperature')?.value).toBe(19);
     await started.stop(); // twice is harmless
   });
+
+  it('acknowledges a QoS 1 reading only after it is committed: the broker redelivers one whose commit failed', async () => {
+    const clientId = `${prefix}-persistent`;
+    const nodes = new MemoryNodeDirectory([{ id: 'n-kitchen', name: 'kitchen', kind: 'sensor', tags: [] }]);
+    let attempts = 0;
+    const failing = new MqttIntake({
+      url: BROKER,
+      prefix,
+      clientId,
+      sink: {
+        ingest: async () => {
+          attempts++;
+          throw new Error('disk full');
+        },
+        nodeEvent: async () => ({ ok: false, field: 'node', reason: 'unused' }),
+      },
+      onError: () => undefined,
+    });
+    try {
+      failing.start();
+      await failing.ready();
+      await publish('kitchen/temperature', '24');
+      await expect.poll(() => attempts).toBe(1);
+      await failing.stop();
+      // The same session again, now with a working sink: the unacknowledged reading comes back.
+      await startIntake({ clientId });
+      await expect.poll(() => store.latest('n-kitchen', 'temperature')?.value).toBe(24);
+      expect(nodes.find('kitchen')).toBeDefined();
+    } finally {
+      await failing.stop();
+      await intake?.stop();
+      intake = undefined;
+      // A clean connection ends the persistent session, so the broker keeps nothing of this test.
+      const cleaner = await mqtt.connectAsync(BROKER, { clientId, clean: true, reconnectPeriod: 0 });
+      await cleaner.endAsync();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { RawReading } from './readings.js';
 import type { TelemetrySink } from './intake.js';
 
@@ -13,8 +13,16 @@ export interface MqttIntakeOptions {
   url: string;
   sink: TelemetrySink;
   prefix?: string;
-  /** Subscription QoS. Default 1, so the broker redelivers what was in flight during a reconnect. */
+  /**
+   * Subscription QoS. Default 1: a QoS 1 reading is acknowledged (PUBACK) only after it is committed,
+   * so the broker redelivers whatever was in flight when Kinflow crashed or lost the connection.
+   */
   qos?: 0 | 1;
+  /**
+   * Client id of a persistent session (clean: false): the broker keeps our subscriptions and queues
+   * readings while we are away. Without one a random id and a clean session are used (tests).
+   */
+  clientId?: string;
   /**
    * With several Kinflow instances, a shared subscription ($share/<group>/…) hands each message to one
    * instance instead of all of them.
@@ -29,7 +37,11 @@ export interface MqttIntakeOptions {
   reconnectPeriodMs?: number;
   /** Default 16 KiB. */
   maxPayloadBytes?: number;
-  /** Messages that arrive together are ingested as one batch of at most this many. Default 500. */
+  /**
+   * Messages that arrive together are ingested as one batch of at most this many. Default 500. (With
+   * acknowledgement after commit mqtt.js hands over the next message only once the previous one is
+   * acknowledged, so batches are rarely larger than one message.)
+   */
   maxBatch?: number;
   /** Readings waiting for the sink; beyond this, new ones are dropped and reported. Default 50 000. */
   maxQueued?: number;
@@ -96,6 +108,8 @@ function parseEventPayload(text: string): unknown {
 interface Queued {
   topic: string;
   reading: RawReading;
+  committed: () => void;
+  failed: (error: unknown) => void;
 }
 
 export class MqttIntake {
@@ -103,6 +117,9 @@ export class MqttIntake {
   private queue: Queued[] = [];
   private draining: Promise<void> = Promise.resolve();
   private drainScheduled = false;
+  /** The message being handled (mqtt.js hands over one at a time), so `stop` can let it finish. */
+  private handling: Promise<void> = Promise.resolve();
+  private stopping = false;
   private readonly prefix: string;
   private readyPromise: Promise<void>;
   private resolveReady!: () => void;
@@ -129,8 +146,11 @@ export class MqttIntake {
   /** Connects in the background: an unreachable broker must not keep the server from starting. */
   start(): void {
     if (this.client) return;
+    const persistent = this.options.clientId !== undefined;
     const client = mqtt.connect(this.options.url, {
-      clientId: `kinflow-${randomBytes(6).toString('hex')}`,
+      clientId: this.options.clientId ?? `kinflow-${randomBytes(6).toString('hex')}`,
+      // A persistent session: after a crash the broker redelivers what we had not acknowledged.
+      clean: !persistent,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 2000,
       connectTimeout: 10_000,
       // We subscribe on every connect ourselves; the library's resubscribe would do it a second time.
@@ -138,6 +158,18 @@ export class MqttIntake {
       ...this.options.clientOptions,
     });
     this.client = client;
+    // mqtt.js's public hook for acknowledging late: for QoS 1 it sends the PUBACK when `callback` is
+    // called, and an error withholds it (the broker redelivers on the next connection). We call it
+    // only once the reading is committed. The library waits for it before it hands over the next
+    // message, so MQTT ingests one message per commit (measured in test/bench/telemetry.ts).
+    client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
+      if (this.stopping) return; // no PUBACK: it stays the broker's to redeliver
+      const handled = this.receive(packet.topic, Buffer.from(packet.payload), packet.retain);
+      this.handling = handled.then(
+        () => callback(),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+    };
     const status = this.options.onStatus ?? (() => undefined);
     client.on('connect', () => {
       status('connected');
@@ -151,25 +183,26 @@ export class MqttIntake {
     client.on('reconnect', () => status('reconnecting'));
     client.on('offline', () => status('offline'));
     client.on('error', (error) => status('error', error));
-    client.on('message', (topic, payload, packet) => this.receive(topic, payload, packet.retain));
   }
 
-  /** Ingests what already arrived, then disconnects. */
+  /** Commits and acknowledges the message in hand, then disconnects; later ones stay with the broker. */
   async stop(): Promise<void> {
     const client = this.client;
     if (!client) return;
     this.client = null;
+    this.stopping = true;
     this.rejectReady(new Error('MQTT intake stopped'));
-    client.removeAllListeners('message');
-    await client.endAsync();
     this.scheduleDrain();
+    await this.handling;
+    await client.endAsync();
     await this.draining;
   }
 
-  private receive(topic: string, payload: Buffer, retained: boolean): void {
-    if (retained && !this.options.acceptRetained) return;
+  /** Resolves once the message is committed, or judged unusable (acknowledged too: it never will be). */
+  private receive(topic: string, payload: Buffer, retained: boolean): Promise<void> {
+    if (retained && !this.options.acceptRetained) return Promise.resolve();
     // An empty payload is how retained messages are cleared; it carries no reading.
-    if (payload.length === 0) return;
+    if (payload.length === 0) return Promise.resolve();
     if (payload.length > (this.options.maxPayloadBytes ?? 16 * 1024)) {
       return this.bad({ topic, reason: 'payload is too large' });
     }
@@ -179,8 +212,9 @@ export class MqttIntake {
     if (parsed.kind === 'event') {
       const input = { node: parsed.node, name: parsed.name, payload: parseEventPayload(text) };
       // Events ride the same queue so they stay in order with the node's readings.
-      this.draining = this.draining.then(() => this.deliverEvent(topic, input));
-      return;
+      const delivered = this.draining.then(() => this.deliverEvent(topic, input));
+      this.draining = delivered;
+      return delivered;
     }
     const body = parseReadingPayload(text);
     if (!body.ok) return this.bad({ topic, reason: body.reason, field: 'value' });
@@ -190,8 +224,10 @@ export class MqttIntake {
       // The sink cannot keep up (a stalled database?): shed load rather than grow without bound.
       return this.bad({ topic, reason: 'intake overloaded; reading dropped' });
     }
-    this.queue.push({ topic, reading });
-    this.scheduleDrain();
+    return new Promise((committed, failed) => {
+      this.queue.push({ topic, reading, committed, failed });
+      this.scheduleDrain();
+    });
   }
 
   /** Collects what arrives within one turn of the event loop into one batch: one transaction, one evaluation pass. */
@@ -209,6 +245,7 @@ export class MqttIntake {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, maxBatch);
       try {
+        // Resolves after the commit: only then may the broker hear that these readings arrived.
         const result = await this.options.sink.ingest(batch.map((q) => q.reading));
         for (const rejection of result.rejected) {
           this.bad({
@@ -217,8 +254,10 @@ export class MqttIntake {
             field: rejection.field,
           });
         }
+        for (const queued of batch) queued.committed();
       } catch (error) {
         this.fail(error);
+        for (const queued of batch) queued.failed(error);
       }
     }
   }
@@ -230,18 +269,19 @@ export class MqttIntake {
     await this.drain(); // readings that came first are ingested first
     try {
       const result = await this.options.sink.nodeEvent(input);
-      if (!result.ok) this.bad({ topic, reason: result.reason, field: result.field });
+      if (!result.ok) await this.bad({ topic, reason: result.reason, field: result.field });
     } catch (error) {
       this.fail(error);
     }
   }
 
-  private bad(problem: BadMessage): void {
+  private bad(problem: BadMessage): Promise<void> {
     try {
       this.options.onBadMessage?.(problem);
     } catch (error) {
       this.fail(error);
     }
+    return Promise.resolve();
   }
 
   private fail(error: unknown): void {

@@ -14,7 +14,8 @@ export interface TelemetryRuntimeOptions {
   config: Pick<
     KinflowConfig,
     'mqttUrl' | 'mqttTopicPrefix' | 'telemetryAutoRegister' | 'schedulerTickMs' | 'quiet'
-  >;
+  > &
+    Partial<Pick<KinflowConfig, 'mqttClientId'>>;
   clock?: () => Date;
   /** Silence after which a node counts as offline (its status); node_event triggers may add more thresholds. */
   offlineAfterSeconds?: number;
@@ -151,6 +152,7 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
     mqtt = new MqttIntake({
       url: config.mqttUrl,
       prefix: config.mqttTopicPrefix,
+      ...(config.mqttClientId && { clientId: config.mqttClientId }),
       sink: intake,
       onError: (e) => report('mqtt', e),
       onBadMessage: config.quiet
@@ -168,7 +170,7 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(timer);
-      await mqtt?.stop(); // ingests what already arrived
+      await mqtt?.stop(); // commits and acknowledges what already arrived
       await store.close(); // persists everything acknowledged
       lifecycleListeners.clear();
     })());

@@ -339,3 +339,54 @@ describe('TelemetryStore back-pressure', () => {
     await store.close();
   });
 });
+
+describe('TelemetryStore group commit', () => {
+  function countingPersistence() {
+    const writes: number[] = [];
+    let fail = false;
+    const persistence: TelemetryPersistence = {
+      loadLatest: async () => [],
+      loadHistory: async () => [],
+      write: async (batch) => {
+        if (fail) throw new Error('disk full');
+        writes.push(batch.samples.length);
+        return { droppedNodes: [] };
+      },
+      pruneOlderThan: async () => 0,
+      prunePairs: async () => 0,
+    };
+    return { persistence, writes, failNext: (value: boolean) => (fail = value) };
+  }
+
+  it('committed() resolves after the write, and callers of one turn share one write', async () => {
+    const counting = countingPersistence();
+    const store = await TelemetryStore.open({
+      persistence: counting.persistence,
+      flushIntervalMs: 3_600_000,
+    });
+    const commits = Array.from({ length: 5 }, (_, i) => {
+      store.ingest([r('a', 'm', i, i), r('b', 'm', i, i)]);
+      return store.committed();
+    });
+    expect(counting.writes).toEqual([]); // nothing is written before the turn ends
+    await Promise.all(commits);
+    expect(counting.writes).toEqual([10]);
+    await store.close();
+  });
+
+  it('committed() rejects when the write fails; the readings stay queued for the next one', async () => {
+    const counting = countingPersistence();
+    const store = await TelemetryStore.open({
+      persistence: counting.persistence,
+      flushIntervalMs: 3_600_000,
+    });
+    store.ingest([r('a', 'm', 1)]);
+    counting.failNext(true);
+    await expect(store.committed()).rejects.toThrow('disk full');
+    counting.failNext(false);
+    store.ingest([r('a', 'm', 2, 1)]);
+    await store.committed();
+    expect(counting.writes).toEqual([2]);
+    await store.close();
+  });
+});

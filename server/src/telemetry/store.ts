@@ -48,10 +48,25 @@ const addTo = (index: Map<string, Set<string>>, name: string, key: string): void
   else index.set(name, new Set([key]));
 };
 
+interface Commit {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+function newCommit(): Commit {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // a waiter may never come (the timer's flush took them)
+  return { promise, resolve, reject };
+}
+
 /**
  * Latest value and bounded recent history per node and metric, in memory, written behind to
- * telemetry_latest / telemetry_samples. `ingest` is synchronous: once it returns, the readings are
- * acknowledged, and `flush()` / `close()` persist everything acknowledged so far.
+ * telemetry_latest / telemetry_samples. `ingest` is synchronous and makes readings visible at once;
+ * `committed()` resolves once they are in the database. Doors answer "accepted" only after
+ * `committed()` (group commit: everything ingested within one turn of the event loop shares one flush).
  */
 export class TelemetryStore {
   private readonly latestByKey = new Map<string, LatestValue>();
@@ -68,6 +83,9 @@ export class TelemetryStore {
   private writing = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private flushRequested = false;
+  /** The commit the samples now pending will be part of; created by the first `committed()` call. */
+  private nextCommit: Commit | null = null;
+  private commitScheduled = false;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   private readonly clock: () => Date;
@@ -126,6 +144,25 @@ export class TelemetryStore {
   async drained(): Promise<void> {
     const limit = this.options.maxBacklog ?? 20_000;
     while (this.options.persistence && !this.closed && this.backlog > limit) await this.flush();
+  }
+
+  /**
+   * Resolves once everything ingested so far is committed to the database (at once without
+   * persistence); rejects when that write fails (the readings stay queued and are retried, so a client
+   * that retries may store a reading twice, never zero times). The flush starts on the next turn of the
+   * event loop, so every caller of this turn shares it: one group commit, not one per request.
+   */
+  committed(): Promise<void> {
+    if (!this.options.persistence) return Promise.resolve();
+    this.nextCommit ??= newCommit();
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(() => {
+        this.commitScheduled = false;
+        void this.flush().catch(() => undefined); // the waiters get the error
+      });
+    }
+    return this.nextCommit.promise;
   }
 
   /** A heartbeat without a reading (a node event): only nodes.last_seen_at / status are written. */
@@ -225,7 +262,12 @@ export class TelemetryStore {
   private async writePending(): Promise<void> {
     this.flushRequested = false;
     const persistence = this.options.persistence;
-    if (!persistence || (this.pendingSamples.length === 0 && this.pendingSeen.size === 0)) return;
+    const commit = this.nextCommit;
+    this.nextCommit = null;
+    if (!persistence || (this.pendingSamples.length === 0 && this.pendingSeen.size === 0)) {
+      commit?.resolve();
+      return;
+    }
     const samples = this.pendingSamples;
     const latestKeys = this.pendingLatest;
     const seen = this.pendingSeen;
@@ -261,7 +303,9 @@ export class TelemetryStore {
       written = samples.length;
       for (const nodeId of droppedNodes) this.forgetNode(nodeId);
       for (const key of latestKeys) this.prunable.add(key);
+      commit?.resolve();
     } catch (error) {
+      commit?.reject(error);
       // Put back what was not written, in front of anything ingested meanwhile; the next flush retries.
       this.pendingSamples = samples.slice(written).concat(this.pendingSamples);
       const excess = this.pendingSamples.length - (this.options.maxPendingSamples ?? 500_000);
