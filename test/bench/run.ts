@@ -1,6 +1,7 @@
 // Runs every benchmark in sequence: `pnpm bench` (or `cd test && npx tsx bench/run.ts`).
 // The telemetry benchmark needs an MQTT broker (MQTT_URL, default mqtt://127.0.0.1:1883).
 import { engineBenchmark } from './engine.js';
+import { fanoutBenchmark } from './fanout.js';
 import { httpBenchmark } from './http.js';
 import { replayBenchmark } from './replay.js';
 import { tabletsBenchmark } from './tablets.js';
@@ -13,6 +14,7 @@ const benchmarks: Array<[string, () => Promise<void>]> = [
   ['telemetry', telemetryBenchmark],
   ['trigger latency', triggerLatencyBenchmark],
   ['event replay and fan-out', replayBenchmark],
+  ['subscription fan-out beside a bare graphql-ws', fanoutBenchmark],
   ['20 tablets', tabletsBenchmark],
 ];
 
