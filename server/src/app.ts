@@ -6,6 +6,7 @@ import { prepareDataFiles } from './config/data-files.js';
 import { openDatabase } from './db/orm.js';
 import { WalCheckpointer } from './db/wal-checkpointer.js';
 import { rawDatabase } from './engine/sqlite.js';
+import { sealStoredSecrets } from './flows/seal-stored.js';
 import { loadDemoHousehold } from './demo/household.js';
 import { BundleService } from './bundles/index.js';
 import { VariableService } from './variables/service.js';
@@ -94,6 +95,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const registry = await discoverStepTypes(undefined, stepSettings);
   const secrets = new SecretBox(loadOrCreateSecretKey(config.secretKey, config.dataDir));
   const db = await rawDatabase(orm);
+  // Steps saved before secret settings were sealed are sealed now, before anything reads them.
+  sealStoredSecrets(db, registry, secrets);
   const activities = new ActivityStore(db);
   const care = new CareService(db);
   // Telemetry starts after the engine; the query step looks its store up when it runs.
@@ -101,6 +104,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const engine = new FlowEngine({
     orm,
     registry,
+    secrets,
     timezone: config.timezone,
     eventLogSize: config.eventLogSize,
     // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels;
@@ -122,10 +126,15 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   engine.alertEvents.subscribe((event) => pubsub.publish('alert', event));
   engine.events.subscribe((event) => care.onExecutionEvent(event));
   // Expression problems are reported as `invalid_expression`, with the parser's message and position.
-  const flows = new FlowService(registry, [
-    (steps, edges) => checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
-    infoCardChecks(db),
-  ]);
+  const flows = new FlowService(
+    registry,
+    [
+      (steps, edges) =>
+        checkFlowExpressions(steps, edges, registry).map(({ code: _code, ...issue }) => issue),
+      infoCardChecks(db),
+    ],
+    secrets,
+  );
 
   const em = orm.em.fork();
   const identity = await bootstrapIdentity(em, config);

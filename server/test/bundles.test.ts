@@ -149,13 +149,13 @@ describe('bundles: preview and import', () => {
       const second = await exportDocument(target, imported.data.importFlow.data.flow.id);
       expect(second.document, name).toBe(first.document);
     }
-    // The secret went into the new server's step (it runs there), never into a bundle.
+    // The secret went into the new server's step, sealed (it runs there), never into a bundle.
     const halo = (await flowIds(target)).get('HALO gateway check')!;
     const stored = await target.gql(`query($id: ID!) { flow(id: $id) { steps { key config } } }`, {
       id: halo,
     });
     const statusApi = stored.data.flow.steps.find((s: any) => s.key === 'status_api');
-    expect(statusApi.config.headers.Authorization).toBe(SECRET);
+    expect(statusApi.config.headers.Authorization).toEqual({ $secret: 'set' });
   });
 
   it('previews problems without writing: name clash, missing secret, unknown reference, bad config', async () => {

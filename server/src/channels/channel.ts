@@ -74,4 +74,6 @@ export const channelBase = {
 };
 
 /** A webhook URL setting; empty means "not configured" rather than invalid, so drafts can be saved. */
-export const webhookUrl = (description: string) => z.string().max(2000).default('').describe(description);
+/** The URL is the credential (anyone holding it can post), so it is write-only and sealed at rest. */
+export const webhookUrl = (description: string) =>
+  z.string().max(2000).default('').meta({ description, writeOnly: true });

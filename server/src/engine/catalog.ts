@@ -1,3 +1,4 @@
+import { openSealed, restoreSealed, type SecretSealer } from '../crypto/sealed-config.js';
 import type { ErrorStrategy } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
 import { EngineError } from './errors.js';
@@ -45,6 +46,7 @@ export class FlowCatalog {
     db: SqliteDatabase,
     private readonly registry: StepTypeRegistry,
     private readonly store: ExecutionStore,
+    private readonly secrets?: Pick<SecretSealer, 'open'>,
   ) {
     this.sql = {
       flowById: db.prepare(`select ${FLOW_COLUMNS} from flows where id = ?`),
@@ -122,8 +124,10 @@ export class FlowCatalog {
         if (template) config = { ...(JSON.parse(template.config) as Record<string, unknown>), ...config };
       }
       // Fill schema defaults so a template-based step (stored as overrides only) runs with a full config.
-      const parsed = this.registry.get(row.type)?.configSchema.safeParse(config);
-      if (parsed?.success) config = parsed.data as Record<string, unknown>;
+      // Sealed values stay sealed in the snapshot: they are parsed opened, then put back sealed.
+      const opened = this.secrets ? openSealed(config, this.secrets) : config;
+      const parsed = this.registry.get(row.type)?.configSchema.safeParse(opened);
+      if (parsed?.success) config = restoreSealed(parsed.data as Record<string, unknown>, config);
       return {
         key: row.key,
         type: row.type,

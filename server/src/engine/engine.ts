@@ -59,6 +59,7 @@ export class FlowEngine {
       stopGraceMs: options.stopGraceMs ?? 5000,
       delay: options.delay ?? abortableSleep,
       services: options.services ?? {},
+      ...(options.secrets && { secrets: options.secrets }),
       log,
     };
     this.clock = options.clock ?? (() => new Date());
@@ -296,7 +297,7 @@ export class FlowEngine {
       settings: this.settings,
       registry: this.options.registry,
       store,
-      catalog: new FlowCatalog(db, this.options.registry, store),
+      catalog: new FlowCatalog(db, this.options.registry, store, this.options.secrets),
       events: this.events,
       alertEvents: this.alertEvents,
       active: new Map(),

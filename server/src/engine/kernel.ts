@@ -15,6 +15,8 @@ export interface EngineSettings {
   stopGraceMs: number;
   delay: (ms: number, signal: AbortSignal) => Promise<void>;
   services: Record<string, unknown>;
+  /** Opens sealed config values; configs without any need none. */
+  secrets?: { open(sealed: string): string };
   log: (message: string, error?: unknown) => void;
 }
 

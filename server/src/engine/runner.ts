@@ -1,3 +1,4 @@
+import { openSealed } from '../crypto/sealed-config.js';
 import type { StepContext, StepResult, StepTypeDefinition } from '../steps/step-type.js';
 import { errorMessage, RunInterruptedError, StepTimeoutError } from './errors.js';
 import { renderConfig } from './expressions/index.js';
@@ -201,8 +202,10 @@ export class Runner {
     };
     try {
       const last = previousOutput(run, index);
+      // Secrets are opened only here, for this attempt; the snapshot and timeline keep them sealed.
+      const stepConfig = k.settings.secrets ? openSealed(step.config, k.settings.secrets) : step.config;
       let config = renderStepConfig(
-        step.config,
+        stepConfig,
         run.data,
         contextVariables(run.data, last),
         unrenderedFields(definition),

@@ -7,6 +7,8 @@ export type { ExecutionError, ExecutionStatus, StepRunStatus };
 export interface EngineOptions {
   orm: Orm;
   registry: StepTypeRegistry;
+  /** Opens sealed config values (`{"$sealed": …}`) at the moment a step runs; the app's SecretBox. */
+  secrets?: { open(sealed: string): string };
   /** IANA time zone for `system.*` values. */
   timezone: string;
   /** A wait overdue by more than this when the engine starts resumes with `trigger.late = true`. Default 5 min. */

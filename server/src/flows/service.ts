@@ -9,6 +9,7 @@ import {
   type RunMode,
 } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
+import { revealPlaceholders, sealConfig, type SecretSealer } from '../crypto/sealed-config.js';
 import {
   FlowValidationError,
   NameTakenError,
@@ -77,7 +78,22 @@ export class FlowService {
   constructor(
     private readonly registry: StepTypeRegistry,
     private readonly extraChecks: GraphChecker[] = [],
+    /** Seals secret config values at rest; without it (unit tests) configs are stored as given. */
+    private readonly secrets?: SecretSealer,
   ) {}
+
+  /** A step config as validation sees it: stored secrets opened, `{"$secret":"set"}` resolved. */
+  private revealed(config: unknown, stored?: unknown): Record<string, unknown> {
+    const own = (config ?? {}) as Record<string, unknown>;
+    return this.secrets ? revealPlaceholders(own, stored, this.secrets) : own;
+  }
+
+  private revealedDrafts(steps: StepInput[], existing: FlowStep[]): Draft[] {
+    return steps.map((step) => ({
+      ...draftOf(step),
+      config: this.revealed(step.config, existing.find((saved) => saved.key === step.key)?.config),
+    }));
+  }
 
   /**
    * Called after a flow's settings or graph were committed (or it was deleted), so in-memory indexes
@@ -117,7 +133,9 @@ export class FlowService {
     author: Author = null,
   ): Promise<Flow> {
     this.checkSettings(settings);
-    const draft = graph ? await this.validate(em, graph.steps.map(draftOf), graph.edges) : undefined;
+    const draft = graph
+      ? await this.validate(em, this.revealedDrafts(graph.steps, []), graph.edges)
+      : undefined;
     const flow = await this.writing(settings.name, () =>
       em.transactional(async (tx) => {
         const flow = tx.create(Flow, {
@@ -146,8 +164,8 @@ export class FlowService {
         const flow = await this.get(tx, id);
         if (graph) {
           this.checkVersion(flow, graph.expectedVersion);
-          const draft = await this.validate(tx, graph.steps.map(draftOf), graph.edges);
           const existing = await tx.find(FlowStep, { flow });
+          const draft = await this.validate(tx, this.revealedDrafts(graph.steps, existing), graph.edges);
           await tx.nativeDelete(FlowEdge, { flow });
           this.writeGraph(tx, flow, existing, graph.steps, graph.edges, draft, true);
           flow.version += 1;
@@ -203,7 +221,8 @@ export class FlowService {
         const upsertKeys = new Set(upserts.map((step) => step.key));
         const kept = existing
           .filter((step) => !deleted.has(step.key) && !renamed.has(step.key) && !upsertKeys.has(step.key))
-          .map(savedDraft);
+          .map(savedDraft)
+          .map((step) => ({ ...step, config: this.revealed(step.config) }));
         const resulting = [...kept, ...upserts.map((step) => this.mergedDraft(step, existing))];
         const resultingEdges = edges
           .map((edge) => ({
@@ -376,7 +395,7 @@ export class FlowService {
     return {
       key: input.key,
       type: input.type,
-      config: input.config ?? previous?.config ?? {},
+      config: this.revealed(input.config ?? previous?.config, previous?.config),
       templateId:
         input.actionTemplateId !== undefined ? input.actionTemplateId : previous?.actionTemplate?.id,
     };
@@ -407,10 +426,11 @@ export class FlowService {
     input: StepInput,
     config: unknown,
   ): FlowStep {
+    const plain = (config ?? input.config ?? {}) as Record<string, unknown>;
     const values = definedOnly({
       key: input.key,
       type: input.type,
-      config: (config ?? input.config ?? {}) as Record<string, unknown>,
+      config: this.secrets ? sealConfig(this.registry.jsonSchema(input.type), plain, this.secrets) : plain,
       label: input.label,
       positionX: input.positionX,
       positionY: input.positionY,

@@ -1,3 +1,4 @@
+import { maskSealed } from '../crypto/sealed-config.js';
 import { boundedJson } from './input-limits.js';
 import { ownResult, readableWith } from './own-results.js';
 import {
@@ -175,7 +176,9 @@ builder.node(ExecutionRef, {
       type: 'JSONObject',
       description: 'The immutable graph the run executed against.',
       resolve: async (run, _args, { em }) =>
-        (await em.findOneOrFail(FlowExecution, { id: run.id }, { fields: ['snapshot'] })).snapshot,
+        maskSealed(
+          (await em.findOneOrFail(FlowExecution, { id: run.id }, { fields: ['snapshot'] })).snapshot,
+        ),
     }),
     currentStep: t.exposeString('currentStep', {
       nullable: true,

@@ -1,3 +1,4 @@
+import { maskSealed } from '../crypto/sealed-config.js';
 import { readableWith } from './own-results.js';
 import { raw } from '@mikro-orm/core';
 import {
@@ -150,8 +151,9 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'),
     config: t.field({
       type: 'JSONObject',
       description:
-        'Configuration, valid against the type’s schema. Fields that refer to a node, flow or tablet hold its global ID (saves also accept the unique name).',
-      resolve: (step, _args, { services }) => presentReferences(services.registry, step.type, step.config),
+        'Configuration, valid against the type’s schema. Fields that refer to a node, flow or tablet hold its global ID (saves also accept the unique name). Secret fields (writeOnly in the schema, credential headers) read as {"$secret":"set"}; sending that back keeps the stored value.',
+      resolve: (step, _args, { services }) =>
+        maskSealed(presentReferences(services.registry, step.type, step.config)),
     }),
     label: t.exposeString('label', { description: 'Label on the canvas.' }),
     position: t.field({
@@ -190,10 +192,9 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'),
         const template = step.actionTemplate
           ? await em.findOne(FlowActionTemplate, { id: step.actionTemplate.id })
           : null;
-        return presentReferences(services.registry, step.type, {
-          ...(template?.config ?? {}),
-          ...step.config,
-        });
+        return maskSealed(
+          presentReferences(services.registry, step.type, { ...(template?.config ?? {}), ...step.config }),
+        );
       },
     }),
   }),

@@ -13,6 +13,12 @@ const schema = {
 };
 
 describe('checkConfig', () => {
+  it('takes a stored secret ({"$secret":"set"}) for the string it stands for', () => {
+    const secret = { type: 'object', properties: { url: { type: 'string', writeOnly: true } } };
+    expect(checkConfig('t-secret', secret, { url: { $secret: 'set' } }).size).toBe(0);
+    expect(checkConfig('t-secret', secret, { url: 5 }).get('config.url')).toBeDefined();
+  });
+
   it('accepts a config that matches the schema', () => {
     expect(checkConfig('t1', schema, { expression: 'a > 1', seconds: 5 }).size).toBe(0);
   });

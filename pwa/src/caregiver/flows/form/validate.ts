@@ -29,7 +29,7 @@ export function checkConfig(
     validators.set(type, validator);
   }
   const errors = new Map<string, string[]>();
-  const result = validator.validate(config);
+  const result = validator.validate(withoutSecretMarkers(config));
   if (result.valid) return errors;
   for (const error of result.errors) {
     if (WRAPPERS.has(error.keyword)) continue;
@@ -38,6 +38,18 @@ export function checkConfig(
       errors.set(field, [...(errors.get(field) ?? []), message]);
   }
   return errors;
+}
+
+/**
+ * A stored secret reads back as {"$secret":"set"} (the server keeps the value when it is sent back);
+ * for validation it stands for the valid string it replaces.
+ */
+function withoutSecretMarkers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecretMarkers);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1 && entries[0]![0] === '$secret') return 'secret';
+  return Object.fromEntries(entries.map(([key, child]) => [key, withoutSecretMarkers(child)]));
 }
 
 function describe(error: OutputUnit, schema: object): { field: string; message: string } {
