@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { bootstrapIdentity } from './auth/bootstrap.js';
 import { loadConfig, type KinflowConfig } from './config/index.js';
@@ -17,8 +18,7 @@ import { FlowService } from './flows/service.js';
 import { createActionServices } from './actions/index.js';
 import { FlowEngine } from './engine/engine.js';
 import { checkFlowExpressions } from './engine/validation.js';
-import type { AppPubSub, AppServices } from './graphql/context.js';
-import { createPubSub } from 'graphql-yoga';
+import type { AppPubSub, AppPubSubTopics, AppServices } from './graphql/context.js';
 import { createHttpServer } from './http/server.js';
 import { loadOrCreateSecretKey, SecretBox } from './crypto/secret-box.js';
 import { discoverStepTypes } from './steps/registry.js';
@@ -29,6 +29,7 @@ import { EngineError } from './engine/errors.js';
 import { AccessEvents } from './auth/access.js';
 import { CachedAuthenticator } from './auth/access-cache.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { createEventTransport } from './scaleout/event-transport.js';
 import {
   CareService,
   createCareStepServices,
@@ -118,7 +119,12 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       settings: stepSettings,
     },
   });
-  const pubsub: AppPubSub = createPubSub();
+  // In process, or through Redis (REDIS_URL) so every instance's subscribers hear every instance's runs.
+  const events = await createEventTransport<AppPubSubTopics>({
+    redisUrl: config.redisUrl,
+    channelPrefix: config.redisPrefix,
+  });
+  const pubsub: AppPubSub = events.pubsub;
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
   const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
   started.telemetry = telemetry;
@@ -165,6 +171,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   flows.stopRunsWith((flowId) => engine.stopFlowRuns(flowId));
   const actionTemplates = new ActionTemplateService(registry);
   const access = new AccessEvents();
+  const stopAccessRelay = config.redisUrl ? relayAccessEvents(access, pubsub) : async () => {};
   const services: AppServices = {
     config,
     registry,
@@ -205,6 +212,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await triggers.stop();
       homeAssistant?.close();
       await engine.stop();
+      await stopAccessRelay();
+      await events.close();
       await checkpointer?.stop();
       await orm.close();
       lock?.release();
@@ -222,5 +231,18 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       pairingUrl,
     },
     close,
+  };
+}
+
+/** Revocations made on any instance end streams and evict token caches on every instance. */
+function relayAccessEvents(access: AccessEvents, pubsub: AppPubSub): () => Promise<void> {
+  const origin = randomUUID();
+  access.relayTo((event) => pubsub.publish('access', { origin, event }));
+  const incoming = pubsub.subscribe('access');
+  void (async () => {
+    for await (const message of incoming) if (message.origin !== origin) access.deliver(message.event);
+  })();
+  return async () => {
+    await incoming.return?.();
   };
 }

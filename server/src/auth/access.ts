@@ -40,8 +40,20 @@ type Listener = (event: AccessRevoked) => void;
 
 export class AccessEvents {
   private readonly listeners = new Set<Listener>();
+  private relay: ((event: AccessRevoked) => void) | undefined;
 
+  /** Delivered here at once (this instance never waits on the network), then sent to the others. */
   publish(event: AccessRevoked): void {
+    this.deliver(event);
+    this.relay?.(event);
+  }
+
+  /** Connects the bus between instances: `send` carries local events out; call `deliver` with theirs. */
+  relayTo(send: (event: AccessRevoked) => void): void {
+    this.relay = send;
+  }
+
+  deliver(event: AccessRevoked): void {
     for (const listener of [...this.listeners]) listener(event);
   }
 

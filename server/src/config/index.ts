@@ -33,6 +33,10 @@ export interface KinflowConfig {
   outbound: OutboundPolicy;
   /** KINFLOW_SECRET_KEY (32 bytes, hex or base64) for secrets at rest; else `<dataDir>/secret.key`. */
   secretKey?: string;
+  /** Redis for several instances (REDIS_URL): GraphQL subscription events travel through it; unset = in process. */
+  redisUrl?: string;
+  /** Prefix of Kinflow's Redis channels (KINFLOW_REDIS_PREFIX), so deployments can share one Redis. */
+  redisPrefix: string;
   /** MQTT broker to take telemetry from (MQTT_URL, e.g. mqtt://127.0.0.1:1883); off when unset. */
   mqttUrl?: string;
   /** First topic level Kinflow listens under (KINFLOW_MQTT_PREFIX): <prefix>/<node>/<metric>. */
@@ -201,6 +205,8 @@ export function loadConfig(
     timezone: env.KINFLOW_TIMEZONE ?? env.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
     outbound: parseOutbound(env.KINFLOW_OUTBOUND_ALLOW),
     secretKey: env.KINFLOW_SECRET_KEY || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.KINFLOW_REDIS_PREFIX || 'kinflow:',
     mqttUrl: env.MQTT_URL || undefined,
     mqttTopicPrefix: parseTopicPrefix(env.KINFLOW_MQTT_PREFIX),
     mqttClientId:

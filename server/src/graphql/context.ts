@@ -8,7 +8,7 @@ import type {
   TestStepResult,
   TriggerInput,
 } from '../engine/types.js';
-import type { AccessEvents } from '../auth/access.js';
+import type { AccessEvents, AccessRevoked } from '../auth/access.js';
 import type { CachedAuthenticator } from '../auth/access-cache.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Actor, Permission } from '../auth/actor.js';
@@ -33,12 +33,17 @@ export interface EngineApi {
 }
 
 /** Topics carried to subscriptions (in process today; Redis when running several instances). */
-export type AppPubSub = PubSub<{
+/** Topics of the GraphQL pubsub; their payloads must survive JSON (Dates are revived) to cross Redis. */
+export type AppPubSubTopics = {
   execution: [PipelineExecutionEvent];
   alert: [AlertRaisedEvent];
   /** Ids of alerts someone just acknowledged, so other open apps update their badges. */
   alertsAcknowledged: [{ ids: string[] }];
-}>;
+  /** Revocations between instances (REDIS_URL), tagged with the sending instance so it skips its own. */
+  access: [{ origin: string; event: AccessRevoked }];
+};
+
+export type AppPubSub = PubSub<AppPubSubTopics>;
 
 /** Long-lived services the resolvers call; built once at start. */
 export interface AppServices {
