@@ -1,17 +1,18 @@
 import { maskSealed } from '../crypto/sealed-config.js';
 import { readableWith } from './own-results.js';
 import { raw } from '@mikro-orm/core';
-import {
-  ERROR_STRATEGIES,
-  Flow,
-  FlowActionTemplate,
-  FlowEdge,
-  FlowStep,
-  RUN_MODES,
-} from '../db/entities/index.js';
+import { ERROR_STRATEGIES, Flow, FlowActionTemplate, FlowStep, RUN_MODES } from '../db/entities/index.js';
 import { presentReferences } from '../flows/references.js';
 import { ActionTemplateRef } from './action-templates.js';
 import { builder } from './builder.js';
+import {
+  edgesById,
+  edgesOfFlows,
+  stepsById,
+  stepsOfFlows,
+  type FlowEdgeRow,
+  type FlowStepRow,
+} from './flow-read-model.js';
 import { StepTypeRef } from './step-types.js';
 
 export const ErrorStrategyEnum = builder.enumType('ErrorStrategy', {
@@ -96,14 +97,7 @@ export const FlowRef = builder.node(builder.objectRef<Flow>('Flow'), {
     steps: t.loadableList({
       type: FlowStepRef,
       description: 'The steps (nodes) of the flow.',
-      load: async (flowIds: string[], { em }) => {
-        const steps = await em.find(
-          FlowStep,
-          { flow: { $in: flowIds } },
-          { orderBy: { positionY: 'asc', positionX: 'asc', key: 'asc' } },
-        );
-        return flowIds.map((id) => steps.filter((step) => step.flow.id === id));
-      },
+      load: (flowIds: string[], { em }) => stepsOfFlows(em, flowIds),
       resolve: (flow) => flow.id,
     }),
     stepCount: t.loadable({
@@ -123,20 +117,17 @@ export const FlowRef = builder.node(builder.objectRef<Flow>('Flow'), {
     edges: t.loadableList({
       type: FlowEdgeRef,
       description: 'The connections between steps.',
-      load: async (flowIds: string[], { em }) => {
-        const edges = await em.find(FlowEdge, { flow: { $in: flowIds } }, { populate: ['source', 'target'] });
-        return flowIds.map((id) => edges.filter((edge) => edge.flow.id === id));
-      },
+      load: (flowIds: string[], { em }) => edgesOfFlows(em, flowIds),
       resolve: (flow) => flow.id,
     }),
   }),
 });
 
-export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'), {
+export const FlowStepRef = builder.node(builder.objectRef<FlowStepRow>('FlowStep'), {
   description: 'A step (node) of a flow.',
   id: { resolve: (step) => step.id },
   authScopes: { read: true },
-  loadMany: (ids, context) => context.em.find(FlowStep, { id: { $in: ids as string[] } }),
+  loadMany: (ids, context) => stepsById(context.em, ids as string[]),
   fields: (t) => ({
     key: t.exposeString('key', {
       description: 'Stable key, unique in the flow; templates use `steps.<key>.output`.',
@@ -171,46 +162,44 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStep>('FlowStep'),
       nullable: true,
       description: 'Step timeout; the flow default when null.',
     }),
-    actionTemplate: t.field({
+    actionTemplate: t.loadable({
       type: ActionTemplateRef,
       nullable: true,
       description: 'Action template this step overrides; `config` then holds only the overrides.',
-      resolve: (step, _args, { em }) =>
-        step.actionTemplate ? em.findOne(FlowActionTemplate, { id: step.actionTemplate.id }) : null,
+      load: async (ids: string[], { em }) => {
+        const templates = await em.find(FlowActionTemplate, { id: { $in: ids } });
+        return ids.map((id) => templates.find((template) => template.id === id) ?? null);
+      },
+      resolve: (step) => step.actionTemplateId,
     }),
     hasWebhookUrl: t.boolean({
       nullable: true,
       description:
         'For a `webhook` trigger: whether its secret URL has been issued (see `issueWebhookUrl`); null for other types.',
       resolve: (step, _args, { services }) =>
-        step.type === 'webhook' ? services.triggers.webhooks.hasToken(step.flow.id, step.key) : null,
+        step.type === 'webhook' ? services.triggers.webhooks.hasToken(step.flowId, step.key) : null,
     }),
     resolvedConfig: t.field({
       type: 'JSONObject',
       description: 'The config that runs: the template’s config with this step’s overrides on top.',
-      resolve: async (step, _args, { em, services }) => {
-        const template = step.actionTemplate
-          ? await em.findOne(FlowActionTemplate, { id: step.actionTemplate.id })
-          : null;
-        return maskSealed(
-          presentReferences(services.registry, step.type, { ...(template?.config ?? {}), ...step.config }),
-        );
-      },
+      resolve: (step, _args, { services }) =>
+        maskSealed(
+          presentReferences(services.registry, step.type, { ...(step.templateConfig ?? {}), ...step.config }),
+        ),
     }),
   }),
 });
 
-export const FlowEdgeRef = builder.node(builder.objectRef<FlowEdge>('FlowEdge'), {
+export const FlowEdgeRef = builder.node(builder.objectRef<FlowEdgeRow>('FlowEdge'), {
   description: 'A connection from a port of one step to another step.',
   id: { resolve: (edge) => edge.id },
   authScopes: { read: true },
-  loadMany: (ids, context) =>
-    context.em.find(FlowEdge, { id: { $in: ids as string[] } }, { populate: ['source', 'target'] }),
+  loadMany: (ids, context) => edgesById(context.em, ids as string[]),
   fields: (t) => ({
-    source: t.string({ description: 'Key of the source step.', resolve: (edge) => edge.source.key }),
+    source: t.exposeString('source', { description: 'Key of the source step.' }),
     sourcePort: t.exposeString('sourcePort', {
       description: 'Port of the source step the edge leaves from.',
     }),
-    target: t.string({ description: 'Key of the target step.', resolve: (edge) => edge.target.key }),
+    target: t.exposeString('target', { description: 'Key of the target step.' }),
   }),
 });
