@@ -60,4 +60,29 @@ describe('flow size limits, each a typed error naming the field', () => {
     const description = await issuesOf({ name: 'Long description', description: 'x'.repeat(3000) });
     expect(description.issues![0]!.field).toBe('input.description');
   });
+
+  it('counts the merged flow, not the batch: steps and edges past the limit are refused, nothing changed', async () => {
+    const created = (await server.gql(
+      `mutation($input: CreateFlowInput!) { createFlow(input: $input) { ... on MutationCreateFlowSuccess { data { id version } } } }`,
+      { input: { name: 'Merged total', ...chain(400) } },
+    )) as { data: { createFlow: { data: { id: string; version: number } } } };
+    const { id, version } = created.data.createFlow.data;
+    const more = Array.from({ length: 200 }, (_, i) => ({
+      key: `more${i}`,
+      type: 'log',
+      config: { message: 'x' },
+    }));
+    const saved = await server.gql(
+      `mutation($id: ID!, $v: Int!, $steps: [FlowStepInput!]) { saveFlowSteps(flowId: $id, expectedVersion: $v, steps: $steps) { __typename ... on FlowValidationError { issues { field message } } } }`,
+      { id, v: version, steps: more },
+    );
+    expect(saved.data.saveFlowSteps.__typename).toBe('FlowValidationError');
+    expect(saved.data.saveFlowSteps.issues[0].field).toBe('steps');
+    expect(saved.data.saveFlowSteps.issues[0].message).toMatch(/at most 500 steps .*600/);
+    const after = await server.gql(
+      `query($id: ID!) { node(id: $id) { ... on Flow { version stepCount } } }`,
+      { id },
+    );
+    expect(after.data.node).toEqual({ version, stepCount: 400 });
+  });
 });

@@ -194,4 +194,23 @@ describe('graph walk', () => {
     expect(run.eventSeq).toBe(mine.length);
     expect(seen.map((event) => event.status)).toEqual(['pending', 'running', 'completed']);
   });
+
+  it('skips a dead branch as long as the step limit allows, walked without recursion', async () => {
+    const length = 498; // start + gate + 498 = the 500-step limit
+    const chain = Array.from({ length }, (_, i) => log(`dead${i}`));
+    const flowId = await h.createFlow(
+      'long dead branch',
+      [manual, { key: 'gate', type: 'condition', config: { expression: 'trigger.count > 0' } }, ...chain],
+      [
+        ['start', 'gate'],
+        ['gate', 'dead0', 'true'],
+        ...chain.slice(1).map((step, i): [string, string] => [`dead${i}`, step.key]),
+      ],
+    );
+    const run = await h.engine.settled((await h.engine.trigger({ flowId, payload: { count: 0 } })).id);
+    expect(run.status).toBe('completed');
+    expect(run.completedSteps).toEqual(['start', 'gate']);
+    expect(run.skippedSteps).toHaveLength(length);
+    expect(run.skippedSteps.at(-1)).toBe(`dead${length - 1}`);
+  });
 });

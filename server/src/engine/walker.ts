@@ -40,17 +40,40 @@ function skip(run: RunState, step: number, hooks: WalkHooks): void {
   settle(run, step, [], hooks, key);
 }
 
-/** Settles a step with the ports it activated ([] for a skip) and decides what follows. */
+/**
+ * Settles a step with the ports it activated ([] for a skip) and decides what follows. Iterative with an
+ * explicit stack, in the same order a recursive walk would take: a long dead branch skips step after
+ * step, and recursion there would overflow the stack on a long chain.
+ */
 export function settle(run: RunState, step: number, ports: string[], hooks: WalkHooks, key?: string): void {
   const graph = run.graph;
-  run.ports.set(key ?? graph.steps[step]!.key, ports);
-  for (const e of graph.outgoing[step]!) {
-    run.edges[e] = ports.includes(graph.edgePort[e]!) ? EdgeState.Active : EdgeState.Dead;
+  const stack: Array<{ step: number; ports: string[]; next: number }> = [];
+  const enter = (settled: number, activated: string[], settledKey?: string) => {
+    run.ports.set(settledKey ?? graph.steps[settled]!.key, activated);
+    stack.push({ step: settled, ports: activated, next: 0 });
+  };
+  enter(step, ports, key);
+  while (stack.length) {
+    const frame = stack[stack.length - 1]!;
+    const outgoing = graph.outgoing[frame.step]!;
+    if (frame.next >= outgoing.length) {
+      stack.pop();
+      continue;
+    }
+    const e = outgoing[frame.next++]!;
+    run.edges[e] = frame.ports.includes(graph.edgePort[e]!) ? EdgeState.Active : EdgeState.Dead;
     const target = graph.edgeTarget[e]!;
     if (--run.pendingIn[target]! !== 0) continue;
     const active = graph.incoming[target]!.some((incoming) => run.edges[incoming] === EdgeState.Active);
-    if (active) markReady(run, target, hooks);
-    else skip(run, target, hooks);
+    if (active) {
+      const known = hooks.known?.(run, target);
+      if (known) enter(target, known);
+      else run.ready.push(target);
+    } else {
+      const targetKey = graph.steps[target]!.key;
+      if (!hooks.known?.(run, target)) hooks.skipped(run, target);
+      enter(target, [], targetKey);
+    }
   }
 }
 

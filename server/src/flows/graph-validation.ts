@@ -20,6 +20,9 @@ export const STEP_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
  * Checks a whole graph as it would be after a save. Returns every problem at once so an editor
  * can mark them all; the caller writes nothing when the list is not empty.
  */
+/** Size of a whole flow after a save is merged in (README "Security"); a batch alone is not enough. */
+export const GRAPH_LIMITS = { stepsPerFlow: 500, edgesPerFlow: 2000 } as const;
+
 export function validateGraph(
   steps: DraftStep[],
   edges: DraftEdge[],
@@ -27,6 +30,22 @@ export function validateGraph(
 ): { issues: ValidationIssue[]; configs: Map<string, unknown> } {
   const issues: ValidationIssue[] = [];
   const configs = new Map<string, unknown>();
+  // Checked first and alone: an oversized graph is refused before any per-step work is spent on it.
+  if (steps.length > GRAPH_LIMITS.stepsPerFlow || edges.length > GRAPH_LIMITS.edgesPerFlow) {
+    if (steps.length > GRAPH_LIMITS.stepsPerFlow)
+      issues.push({
+        code: 'invalid_field',
+        field: 'steps',
+        message: `a flow has at most ${GRAPH_LIMITS.stepsPerFlow} steps (this save would leave ${steps.length})`,
+      });
+    if (edges.length > GRAPH_LIMITS.edgesPerFlow)
+      issues.push({
+        code: 'invalid_field',
+        field: 'edges',
+        message: `a flow has at most ${GRAPH_LIMITS.edgesPerFlow} edges (this save would leave ${edges.length})`,
+      });
+    return { issues, configs };
+  }
   const byKey = new Map<string, DraftStep>();
 
   for (const step of steps) {

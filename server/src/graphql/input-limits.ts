@@ -1,9 +1,11 @@
 import { z } from 'zod';
 
+import { GRAPH_LIMITS } from '../flows/graph-validation.js';
+
 /** Size limits for flows and their inputs (README "Limits"); each failure names its field. */
 export const FLOW_LIMITS = {
-  stepsPerFlow: 500,
-  edgesPerFlow: 2000,
+  stepsPerFlow: GRAPH_LIMITS.stepsPerFlow,
+  edgesPerFlow: GRAPH_LIMITS.edgesPerFlow,
   keyLength: 64,
   labelLength: 200,
   /** One step's config, serialized. */
