@@ -4,21 +4,17 @@
 // own process. Delivery latency = received − the event's own timestamp; the ratio is Kinflow's p99
 // over the baseline's. Run: cd test && npx tsx bench/fanout.ts   (SUBSCRIBERS=… SECONDS=…)
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { freePort } from '../support/server-process.js';
 import { startServerProcess } from './server-process.js';
+import { keyedGraphql, percentile, rssMb } from './measure.js';
 
 const API_KEY = 'kfk_benchmark_key_0123456789abcdef';
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const SECONDS = Number(process.env.SECONDS ?? 10);
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Result {
@@ -128,17 +124,7 @@ export async function fanoutBenchmark(): Promise<void> {
   print(`bare graphql-ws, ${SUBSCRIBERS} subscribers`, baseline);
 
   const server = await startServerProcess({ KINFLOW_API_KEY: API_KEY });
-  const endpoint = `http://127.0.0.1:${server.port}/graphql`;
-  const gql = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const json = (await response.json()) as { data?: any; errors?: unknown };
-    if (json.errors) throw new Error(JSON.stringify(json.errors));
-    return json.data;
-  };
+  const gql = keyedGraphql(server.port, API_KEY);
   const createFlow = async (name: string, steps: unknown[], edges: unknown[]) =>
     (
       await gql(
@@ -184,7 +170,7 @@ export async function fanoutBenchmark(): Promise<void> {
         { source: 'one', target: 'two' },
       ],
     );
-    const url = endpoint.replace('http', 'ws');
+    const url = `ws://127.0.0.1:${server.port}/graphql`;
     const alerts = await measure({
       url,
       pid: server.pid,

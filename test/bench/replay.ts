@@ -4,12 +4,12 @@
 // 2. 1,000 graphql-ws subscribers while runs publish 100 events/s: delivery latency (event `at` →
 //    received) p50/p99 and the server's resident memory.
 // Run: cd test && npx tsx bench/replay.ts   (SUBSCRIBERS=… SECONDS=… to change the load)
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startServerProcess } from './server-process.js';
+import { keyedGraphql, percentile, rssMb } from './measure.js';
 
 const API_KEY = 'kfk_benchmark_key_0123456789abcdef';
 const MISSED_RUNS = Number(process.env.MISSED_RUNS ?? 2000);
@@ -17,8 +17,6 @@ const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const RUNS_PER_SECOND = 20; // × 5 events per run = 100 events/s
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
 // The server's own SQLite driver, to time reading the same rows without GraphQL or a socket.
 const Database = createRequire(new URL('../../server/package.json', import.meta.url))(
   'better-sqlite3',
@@ -27,25 +25,12 @@ const Database = createRequire(new URL('../../server/package.json', import.meta.
   options: { readonly: boolean },
 ) => { prepare(sql: string): { all(): unknown[] }; close(): void };
 
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-
 export async function replayBenchmark(): Promise<void> {
   const server = await startServerProcess({ KINFLOW_API_KEY: API_KEY });
-  const endpoint = `http://127.0.0.1:${server.port}/graphql`;
-  const gql = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const json = (await response.json()) as { data?: any; errors?: unknown };
-    if (json.errors) throw new Error(JSON.stringify(json.errors));
-    return json.data;
-  };
+  const gql = keyedGraphql(server.port, API_KEY);
   const connect = (): Client =>
     createClient({
-      url: endpoint.replace('http', 'ws'),
+      url: `ws://127.0.0.1:${server.port}/graphql`,
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${API_KEY}` },
     });

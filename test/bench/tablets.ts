@@ -8,14 +8,13 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startServerProcess } from './server-process.js';
+import { percentile } from './measure.js';
 
 const TABLETS = Number(process.env.TABLETS ?? 20);
 const ROUNDS = Number(process.env.ROUNDS ?? 50);
 const ADMIN = { email: 'bench-admin@example.test', password: 'bench-admin-password-1' };
 const ROOM = 'Bench room';
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
 const summary = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms (n=${sorted.length})`;

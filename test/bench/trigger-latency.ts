@@ -6,6 +6,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startServerProcess } from './server-process.js';
+import { keyedGraphql, percentile } from './measure.js';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const RATE = Number(process.env.RATE ?? 1000);
@@ -15,24 +16,9 @@ const FLOWS = 100;
 const BATCHES_PER_SECOND = 50;
 const API_KEY = 'kfk_benchmark_key_0123456789abcdef';
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 export async function triggerLatencyBenchmark(): Promise<void> {
   const server = await startServerProcess({ KINFLOW_API_KEY: API_KEY });
-  const endpoint = `http://127.0.0.1:${server.port}/graphql`;
-  const gql = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const json = (await response.json()) as { data?: any; errors?: unknown };
-    if (json.errors) throw new Error(JSON.stringify(json.errors));
-    return json.data;
-  };
+  const gql = keyedGraphql(server.port, API_KEY);
 
   try {
     const nodeIds: string[] = [];
@@ -70,7 +56,7 @@ export async function triggerLatencyBenchmark(): Promise<void> {
     let started = performance.now();
     const latencies: number[] = [];
     const client = createClient({
-      url: endpoint.replace('http', 'ws'),
+      url: `ws://127.0.0.1:${server.port}/graphql`,
       webSocketImpl: WebSocket,
       connectionParams: { authorization: `Bearer ${API_KEY}` },
     });
