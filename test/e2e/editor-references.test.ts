@@ -47,22 +47,26 @@ async function violations(page: Page, include: string): Promise<string[]> {
 
 const state = (page: Page, text: string) => page.locator('.state', { hasText: text }).waitFor();
 
+/** A manual start followed by a `trigger_flow` step ("next") that starts "Morning greeting". */
+const handOverFlow = (name: string) =>
+  createFlow(server, token, {
+    name,
+    steps: [
+      { key: 'start', type: 'manual' },
+      {
+        key: 'next',
+        type: 'trigger_flow',
+        label: 'Next flow',
+        config: { flowName: 'Morning greeting' },
+        position: { x: 0, y: 220 },
+      },
+    ],
+    edges: [{ source: 'start', target: 'next' }],
+  });
+
 describe('config fields that name other objects', () => {
   it('picks the flow to run by searching its name, by touch, and saves the name', async () => {
-    const id = await createFlow(server, token, {
-      name: 'Hand over',
-      steps: [
-        { key: 'start', type: 'manual' },
-        {
-          key: 'next',
-          type: 'trigger_flow',
-          label: 'Next flow',
-          config: { flowName: 'Morning greeting' },
-          position: { x: 0, y: 220 },
-        },
-      ],
-      edges: [{ source: 'start', target: 'next' }],
-    });
+    const id = await handOverFlow('Hand over');
     const { page, errors } = await editorFor(id);
     await tapStep(page, 'next');
     const sheet = stepSheet(page);
@@ -280,20 +284,7 @@ describe('a household with more flows than one page', () => {
         edges: [],
       });
     }
-    const id = await createFlow(server, token, {
-      name: 'Hand over later',
-      steps: [
-        { key: 'start', type: 'manual' },
-        {
-          key: 'next',
-          type: 'trigger_flow',
-          label: 'Next flow',
-          config: { flowName: 'Morning greeting' },
-          position: { x: 0, y: 220 },
-        },
-      ],
-      edges: [{ source: 'start', target: 'next' }],
-    });
+    const id = await handOverFlow('Hand over later');
     const { page } = await editorFor(id);
     await tapStep(page, 'next');
     const flow = stepSheet(page).getByRole('combobox', { name: 'Flow', exact: true });
