@@ -2,11 +2,13 @@
 // the alert row is committed and the alertRaised event reaches a WebSocket client. Load: 1,000
 // readings/s spread over 1,000 node/metric pairs (100 nodes × 10 metrics) with 100 enabled flows,
 // each watching one pair whose value alternates across the threshold on every reading.
+// Node-RED runs the same load in the same run (http in → function → websocket out), as the peer.
 // Run: cd test && npx tsx bench/trigger-latency.ts   (SECONDS=… RATE=… to change the load)
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startServerProcess } from './server-process.js';
 import { keyedGraphql, percentile } from './measure.js';
+import { startNodeRed } from './peers/node-red.js';
 
 const SECONDS = Number(process.env.SECONDS ?? 10);
 const RATE = Number(process.env.RATE ?? 1000);
@@ -16,10 +18,69 @@ const FLOWS = 100;
 const BATCHES_PER_SECOND = 50;
 const API_KEY = 'kfk_benchmark_key_0123456789abcdef';
 
-export async function triggerLatencyBenchmark(): Promise<void> {
+interface Reading {
+  node: string;
+  metric: string;
+  value: number;
+}
+
+interface LatencyResult {
+  sent: number;
+  seconds: number;
+  crossings: number;
+  latencies: number[];
+}
+
+/**
+ * Sends RATE readings/s in batches through `send`; `alerted(key)` is called by the caller's client
+ * with `node|metric|value` of every alert it receives. Watched pairs alternate 40 / 51+, so every
+ * second reading of a watched pair is a crossing.
+ */
+function driveReadings(send: (readings: Reading[]) => Promise<unknown>) {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const alerted = (key: string) => {
+    const sent = sentAt.get(key);
+    if (sent !== undefined) latencies.push(performance.now() - sent);
+  };
+  const run = async (): Promise<LatencyResult> => {
+    const perBatch = Math.round(RATE / BATCHES_PER_SECOND);
+    const total = RATE * SECONDS;
+    let sent = 0;
+    let pair = 0;
+    let sequence = 0;
+    const pending: Promise<unknown>[] = [];
+    const started = performance.now();
+    while (sent < total) {
+      const readings: Reading[] = [];
+      for (let i = 0; i < perBatch; i++, pair = (pair + 1) % (NODES * METRICS)) {
+        const node = pair % NODES;
+        const metric = Math.floor(pair / NODES);
+        const watched = metric === node % METRICS;
+        const round = Math.floor(sent / (NODES * METRICS));
+        const value = watched && round % 2 === 1 ? 51 + (sequence++ % 1000) / 1000 : 40;
+        readings.push({ node: `node-${node}`, metric: `m${metric}`, value });
+        sent++;
+      }
+      const batchStart = performance.now();
+      for (const reading of readings)
+        if (reading.value > 50) sentAt.set(`${reading.node}|${reading.metric}|${reading.value}`, batchStart);
+      pending.push(send(readings));
+      const wait = started + (sent / RATE) * 1000 - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    await Promise.all(pending);
+    const seconds = (performance.now() - started) / 1000;
+    for (let i = 0; i < 100 && latencies.length < sentAt.size; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    return { sent, seconds, crossings: sentAt.size, latencies: [...latencies].sort((a, b) => a - b) };
+  };
+  return { alerted, run };
+}
+
+async function kinflowLatency(): Promise<LatencyResult> {
   const server = await startServerProcess({ KINFLOW_API_KEY: API_KEY });
   const gql = keyedGraphql(server.port, API_KEY);
-
   try {
     const nodeIds: string[] = [];
     for (let n = 0; n < NODES; n++) {
@@ -51,10 +112,11 @@ export async function triggerLatencyBenchmark(): Promise<void> {
         },
       });
     }
-
-    const sentAt = new Map<string, number>();
-    let started = performance.now();
-    const latencies: number[] = [];
+    const load = driveReadings((readings) =>
+      gql(`mutation($r: [ReadingInput!]!) { ingestTelemetry(readings: $r) { __typename } }`, {
+        r: readings,
+      }),
+    );
     const client = createClient({
       url: `ws://127.0.0.1:${server.port}/graphql`,
       webSocketImpl: WebSocket,
@@ -64,15 +126,8 @@ export async function triggerLatencyBenchmark(): Promise<void> {
       client.subscribe(
         { query: 'subscription { alertRaised { message } }' },
         {
-          next: (message) => {
-            const key = (message.data as { alertRaised: { message: string } }).alertRaised.message;
-            const sent = sentAt.get(key);
-            if (sent !== undefined) {
-              latencies.push(performance.now() - sent);
-              if (process.env.TRACE)
-                console.log(`${(sent - started).toFixed(0)} ${(performance.now() - sent).toFixed(1)}`);
-            }
-          },
+          next: (message) =>
+            load.alerted((message.data as { alertRaised: { message: string } }).alertRaised.message),
           error: reject,
           complete: () => undefined,
         },
@@ -80,58 +135,52 @@ export async function triggerLatencyBenchmark(): Promise<void> {
       // The subscription is live once the server has attached it; give it a moment.
       setTimeout(resolve, 300);
     });
-
-    const perBatch = Math.round(RATE / BATCHES_PER_SECOND);
-    const total = RATE * SECONDS;
-    let sent = 0;
-    let pair = 0;
-    let sequence = 0;
-    const pending: Promise<unknown>[] = [];
-    started = performance.now();
-    while (sent < total) {
-      const readings = [];
-      for (let i = 0; i < perBatch; i++, pair = (pair + 1) % (NODES * METRICS)) {
-        const node = pair % NODES;
-        const metric = Math.floor(pair / NODES);
-        const watched = metric === node % METRICS;
-        // Watched pairs alternate 40 / 51+: every second reading of a watched pair is a crossing.
-        const round = Math.floor(sent / (NODES * METRICS));
-        const value = watched && round % 2 === 1 ? 51 + (sequence++ % 1000) / 1000 : 40;
-        readings.push({ node: `node-${node}`, metric: `m${metric}`, value });
-        sent++;
-      }
-      const batchStart = performance.now();
-      for (const reading of readings)
-        if (reading.value > 50) sentAt.set(`${reading.node}|${reading.metric}|${reading.value}`, batchStart);
-      pending.push(
-        gql(`mutation($r: [ReadingInput!]!) { ingestTelemetry(readings: $r) { __typename } }`, {
-          r: readings,
-        }),
-      );
-      const due = started + (sent / RATE) * 1000;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    await Promise.all(pending);
-    const elapsed = (performance.now() - started) / 1000;
-    for (let i = 0; i < 100 && latencies.length < sentAt.size; i++)
-      await new Promise((r) => setTimeout(r, 50));
+    const result = await load.run();
     await client.dispose();
-
-    const sorted = [...latencies].sort((a, b) => a - b);
-    console.log(
-      `readings sent            ${sent} in ${elapsed.toFixed(1)} s (${Math.round(sent / elapsed)}/s)`,
-    );
-    console.log(`crossings / alerts seen  ${sentAt.size} / ${latencies.length}`);
-    console.log(`latency p50              ${percentile(sorted, 50).toFixed(2)} ms`);
-    console.log(`latency p99              ${percentile(sorted, 99).toFixed(2)} ms`);
-    console.log(`latency max              ${sorted.at(-1)?.toFixed(2)} ms`);
-    console.log(
-      '(reading batch sent → alertRaised received by a WebSocket client; server in its own process)',
-    );
+    return result;
   } finally {
     await server.stop();
   }
+}
+
+async function nodeRedLatency(): Promise<LatencyResult> {
+  const red = await startNodeRed();
+  try {
+    const load = driveReadings((readings) =>
+      fetch(`${red.url}/readings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ readings }),
+      }).then((response) => response.arrayBuffer()),
+    );
+    const socket = new WebSocket(`${red.url.replace('http', 'ws')}/ws/alerts`);
+    socket.on('message', (data) => load.alerted(String(data)));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const result = await load.run();
+    socket.close();
+    return result;
+  } finally {
+    await red.stop();
+  }
+}
+
+function report(name: string, result: LatencyResult): void {
+  const { sent, seconds, crossings, latencies } = result;
+  console.log(
+    `${name.padEnd(9)} ${sent} readings in ${seconds.toFixed(1)} s (${Math.round(sent / seconds)}/s); ` +
+      `alerts ${latencies.length}/${crossings}; p50 ${percentile(latencies, 50).toFixed(2)} ms, ` +
+      `p99 ${percentile(latencies, 99).toFixed(2)} ms, max ${latencies.at(-1)?.toFixed(2)} ms`,
+  );
+}
+
+export async function triggerLatencyBenchmark(): Promise<void> {
+  const kinflow = await kinflowLatency();
+  const nodeRed = await nodeRedLatency();
+  report('Kinflow', kinflow);
+  report('Node-RED', nodeRed);
+  const p99 = (r: LatencyResult) => percentile(r.latencies, 99);
+  console.log(`p99 Kinflow / Node-RED  ${(p99(kinflow) / p99(nodeRed)).toFixed(2)}×`);
+  console.log('(reading batch sent → alert received by a WebSocket client; each server in its own process)');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await triggerLatencyBenchmark();

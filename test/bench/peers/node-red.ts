@@ -32,6 +32,38 @@ function ensureInstalled(): string {
 }
 
 /**
+ * The equivalent of Kinflow's `sensor_value` → `alert` flows for the trigger-latency benchmark:
+ * `http in` (POST /readings, a batch) → `function` that keeps, for each pair the benchmark's flows
+ * watch, its side of the threshold and emits one message per upward crossing → `websocket out` on
+ * /ws/alerts. Like Kinflow it answers the batch; unlike Kinflow it stores neither readings nor alerts.
+ */
+const READINGS_TO_ALERTS = [
+  { id: 'alerts-ws', type: 'websocket-listener', path: '/ws/alerts', wholemsg: 'false' },
+  { id: 'readings', type: 'http in', z: 'bench', url: '/readings', method: 'post', wires: [['cross']] },
+  {
+    id: 'cross',
+    type: 'function',
+    z: 'bench',
+    func: `const above = context.get('above') || {};
+const alerts = [];
+for (const r of msg.payload.readings) {
+  // The benchmark's 100 flows: node-N watches metric m(N % 10).
+  if (Number(r.metric.slice(1)) !== Number(r.node.slice(5)) % 10) continue;
+  const key = r.node + '|' + r.metric;
+  const now = r.value > 50;
+  if (now && !above[key]) alerts.push({ payload: key + '|' + r.value });
+  above[key] = now;
+}
+context.set('above', above);
+return [alerts, { ...msg, statusCode: 200, payload: { accepted: msg.payload.readings.length } }];`,
+    outputs: 2,
+    wires: [['alerts-out'], ['readings-done']],
+  },
+  { id: 'alerts-out', type: 'websocket out', z: 'bench', server: 'alerts-ws', client: '', wires: [] },
+  { id: 'readings-done', type: 'http response', z: 'bench', statusCode: '', wires: [] },
+];
+
+/**
  * The equivalent of Kinflow's webhook → log flow: `http in` (POST /hook) → `function` → `http
  * response` 202. Node-RED keeps no record of a run; that is the difference the ratio carries.
  */
@@ -47,6 +79,7 @@ const FLOW = [
     wires: [['out']],
   },
   { id: 'out', type: 'http response', z: 'bench', statusCode: '', wires: [] },
+  ...READINGS_TO_ALERTS,
 ];
 
 export interface NodeRed {
