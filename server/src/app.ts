@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { bootstrapIdentity } from './auth/bootstrap.js';
 import { loadConfig, type KinflowConfig } from './config/index.js';
 import { lockDataFolder } from './db/data-lock.js';
@@ -102,10 +103,21 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const care = new CareService(db);
   // Telemetry starts after the engine; the query step looks its store up when it runs.
   const started: { telemetry?: Awaited<ReturnType<typeof startTelemetry>> } = {};
+  // Wait timers in BullMQ with REDIS_URL (loaded only then), so Redis, not one process, holds them.
+  const waitSchedulers = config.redisUrl
+    ? await (
+        await import('./scaleout/bullmq-waits.js')
+      ).createBullWaitSchedulers({
+        redisUrl: config.redisUrl,
+        prefix: `${config.redisPrefix}bull`,
+        database: `${os.hostname()}\n${config.sqlitePath}`,
+      })
+    : undefined;
   const engine = new FlowEngine({
     orm,
     registry,
     secrets,
+    ...(waitSchedulers && { waitScheduler: waitSchedulers.factory }),
     timezone: config.timezone,
     eventLogSize: config.eventLogSize,
     // Outbound HTTP (SSRF policy), node lookup and SSH for the action steps and notification channels;
@@ -212,6 +224,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await triggers.stop();
       homeAssistant?.close();
       await engine.stop();
+      await waitSchedulers?.close();
       await stopAccessRelay();
       await events.close();
       await checkpointer?.stop();

@@ -320,10 +320,10 @@ export class FlowEngine {
       new AdmissionControl(db),
       new Retention(db, store, this.settings.log),
     );
-    life.timers = new WaitTimers(
-      () => this.clock().getTime(),
-      (id, stepRowId) => life.due(id, stepRowId),
-    );
+    const due = (id: string, stepRowId: string) => life.due(id, stepRowId);
+    life.timers = this.options.waitScheduler
+      ? this.options.waitScheduler(due)
+      : new WaitTimers(() => this.clock().getTime(), due);
     return { k, life };
   }
 

@@ -7,14 +7,14 @@ import type { Runner } from './runner.js';
 import { childResultOf, stepOutputs } from './step-services.js';
 import { TERMINAL_STATUSES, type ExecutionRecord } from './types.js';
 import { beginWalk } from './walker.js';
-import type { WaitTimers } from './waits.js';
+import type { WaitScheduler } from './waits.js';
 
 /**
  * What happens between steps: starting admitted runs, making waits durable before arming them,
  * resuming them exactly once, handing a child's result to its parent, and releasing slots at the end.
  */
 export class Lifecycle {
-  timers!: WaitTimers;
+  timers!: WaitScheduler;
   stopped = false;
   /** Flows whose runs are being stopped (delete, disable): new runs are refused meanwhile. */
   readonly retiring = new Set<string>();

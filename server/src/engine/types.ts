@@ -1,6 +1,7 @@
 import type { ExecutionError, ExecutionStatus, StepRunStatus } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
+import type { WaitSchedulerFactory } from './waits.js';
 
 export type { ExecutionError, ExecutionStatus, StepRunStatus };
 
@@ -28,6 +29,8 @@ export interface EngineOptions {
   services?: Record<string, unknown>;
   /** Where engine problems that have no run to be recorded in go. Default console.error. */
   logger?: (message: string, error?: unknown) => void;
+  /** Where wait timers live; default in-process timers. BullMQ (`REDIS_URL`) shares them across instances. */
+  waitScheduler?: WaitSchedulerFactory;
   /** How many of the newest execution events stay replayable for reconnecting subscribers. Default 100,000. */
   eventLogSize?: number;
 }

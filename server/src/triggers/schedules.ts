@@ -16,7 +16,51 @@ interface Entry extends ScheduleConfig {
   flowId: string;
   stepKey: string;
   since: Date;
-  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Where a schedule's next slot waits: a timer in this process (the default), or a delayed job per
+ * slot in BullMQ (`REDIS_URL`), whose id names the schedule and the slot so it runs once whoever adds it.
+ */
+export interface ScheduleSlots {
+  /** Calls `due` at `at`, once; replaces the schedule's armed slot. */
+  arm(id: string, at: Date, due: () => void): void;
+  disarm(id: string): void;
+  stop(): void;
+}
+
+/** Timers further out are re-armed on waking: setTimeout overflows past ~24.8 days. */
+const MAX_TIMER_MS = 60 * 60_000;
+
+export class InProcessSlots implements ScheduleSlots {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly clock: () => Date) {}
+
+  arm(id: string, at: Date, due: () => void): void {
+    this.disarm(id);
+    const delay = Math.max(0, at.getTime() - this.clock().getTime()) + 5;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(id);
+        if (delay > MAX_TIMER_MS) this.arm(id, at, due);
+        else due();
+      },
+      Math.min(MAX_TIMER_MS, delay),
+    );
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  disarm(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
 }
 
 export interface ScheduleTriggersOptions {
@@ -25,10 +69,10 @@ export interface ScheduleTriggersOptions {
   clock: () => Date;
   missedRunGraceMs?: number;
   onError: (error: unknown) => void;
+  /** Default: timers in this process. */
+  slots?: ScheduleSlots;
 }
 
-// Timers further out are re-armed on waking: setTimeout overflows past ~24.8 days.
-const MAX_TIMER_MS = 60 * 60_000;
 const stateKey = (stepKey: string) => `$schedule.${stepKey}`;
 
 /**
@@ -42,8 +86,11 @@ const stateKey = (stepKey: string) => `$schedule.${stepKey}`;
  */
 export class ScheduleTriggers {
   private readonly entries = new Map<string, Entry>();
+  private readonly slots: ScheduleSlots;
 
-  constructor(private readonly options: ScheduleTriggersOptions) {}
+  constructor(private readonly options: ScheduleTriggersOptions) {
+    this.slots = options.slots ?? new InProcessSlots(options.clock);
+  }
 
   /** Replaces a flow's schedules. `atBoot` applies the missed-run policy to what was stored. */
   saveFlow(
@@ -58,7 +105,7 @@ export class ScheduleTriggers {
       keep.add(id);
       const current = this.entries.get(id);
       if (current && current.cron === config.cron && current.timezone === config.timezone) continue;
-      if (current) clearTimeout(current.timer);
+      if (current) this.slots.disarm(id);
       const entry: Entry = { flowId, stepKey, cron: config.cron, timezone: config.timezone, since: now };
       const stored = this.options.state.get<StoredSchedule>(flowId, stateKey(stepKey));
       const unchanged = stored && stored.cron === config.cron && stored.timezone === config.timezone;
@@ -69,7 +116,7 @@ export class ScheduleTriggers {
     }
     for (const [id, entry] of this.entries) {
       if (entry.flowId === flowId && !keep.has(id)) {
-        clearTimeout(entry.timer);
+        this.slots.disarm(id);
         this.entries.delete(id);
       }
     }
@@ -96,7 +143,7 @@ export class ScheduleTriggers {
   }
 
   stop(): void {
-    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    this.slots.stop();
     this.entries.clear();
   }
 
@@ -131,19 +178,19 @@ export class ScheduleTriggers {
   }
 
   private arm(entry: Entry): void {
-    clearTimeout(entry.timer);
+    const id = stepId(entry.flowId, entry.stepKey);
     const next = this.nextRun(entry);
-    if (!next) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, next.getTime() - this.options.clock().getTime()) + 5);
-    entry.timer = setTimeout(() => {
+    if (!next) return this.slots.disarm(id);
+    this.slots.arm(id, next, () => {
       try {
-        this.check(entry, this.options.clock());
+        // A slot that fires a moment early (another clock) still counts as its own time.
+        const now = this.options.clock();
+        this.check(entry, now < next ? next : now);
       } catch (error) {
         this.options.onError(error);
       }
-      if (this.entries.get(stepId(entry.flowId, entry.stepKey)) === entry) this.arm(entry);
-    }, delay);
-    entry.timer.unref();
+      if (this.entries.get(id) === entry) this.arm(entry);
+    });
   }
 
   private nextRun(entry: Entry): Date | null {
