@@ -31,6 +31,8 @@ import { AccessEvents } from './auth/access.js';
 import { CachedAuthenticator } from './auth/access-cache.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { createEventTransport } from './scaleout/event-transport.js';
+import { createLimiterStore } from './scaleout/limiter-store.js';
+import { relayCacheInvalidation } from './scaleout/cache-relay.js';
 import {
   CareService,
   createCareStepServices,
@@ -137,6 +139,8 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     channelPrefix: config.redisPrefix,
   });
   const pubsub: AppPubSub = events.pubsub;
+  // Webhook and login rate-limit counters: in process, or in Redis so the limits are cluster-wide.
+  const limiterStore = await createLimiterStore({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
   // Telemetry: intake for GraphQL, REST and MQTT (when MQTT_URL is set), latest values, node liveness.
   const telemetry = await startTelemetry({ orm, config, offlineAfterSeconds: config.nodeOfflineSeconds });
   started.telemetry = telemetry;
@@ -177,6 +181,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     ...(homeAssistant && { homeAssistant }),
     tickMs: config.schedulerTickMs,
     webhookRateLimit: config.webhookRateLimit,
+    limiterStore,
     start: (fire) => engine.trigger(fire).catch(ignoreRaces),
   });
   flows.onChange((flowId) => triggers.syncFlow(flowId));
@@ -184,6 +189,9 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const actionTemplates = new ActionTemplateService(registry);
   const access = new AccessEvents();
   const stopAccessRelay = config.redisUrl ? relayAccessEvents(access, pubsub) : async () => {};
+  const stopCacheRelay = config.redisUrl
+    ? relayCacheInvalidation(pubsub, { flows, triggers, webhooks: triggers.webhooks, nodes: telemetry })
+    : async () => {};
   const services: AppServices = {
     config,
     registry,
@@ -191,7 +199,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
     pubsub,
     access,
     authenticator: new CachedAuthenticator(orm, access),
-    loginThrottle: new LoginThrottle(),
+    loginThrottle: new LoginThrottle(limiterStore),
     flows,
     actionTemplates,
     bundles: new BundleService({ registry, flows, actionTemplates }),
@@ -226,7 +234,9 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
       await engine.stop();
       await waitSchedulers?.close();
       await stopAccessRelay();
+      await stopCacheRelay();
       await events.close();
+      await limiterStore.close();
       await checkpointer?.stop();
       await orm.close();
       lock?.release();

@@ -113,6 +113,9 @@ describe('configuration', () => {
     [{ KINFLOW_OUTBOUND_ALLOW: '192.168.1.0/99' }, /KINFLOW_OUTBOUND_ALLOW/],
     [{ KINFLOW_SCHEDULER_TICK_SECONDS: '0' }, /KINFLOW_SCHEDULER_TICK_SECONDS/],
     [{ KINFLOW_NODE_OFFLINE_SECONDS: 'soon' }, /KINFLOW_NODE_OFFLINE_SECONDS/],
+    [{ KINFLOW_WEBHOOK_BURST: '0' }, /KINFLOW_WEBHOOK_BURST/],
+    [{ KINFLOW_WEBHOOK_BURST: '20000' }, /KINFLOW_WEBHOOK_BURST at most 10000/],
+    [{ KINFLOW_WEBHOOK_RATE_PER_MINUTE: '1000000' }, /KINFLOW_WEBHOOK_RATE_PER_MINUTE must be at most/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

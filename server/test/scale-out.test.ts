@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createFlowOrFail } from './fixtures.js';
-import { API_KEY, startTestServer, type TestServer } from './harness.js';
+import { ADMIN, API_KEY, startTestServer, type TestServer } from './harness.js';
 
 // Two instances, each with its own data folder, sharing one Redis: only the bus between them is under test.
 const REDIS_URL = process.env.KINFLOW_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -140,5 +140,36 @@ describe.skipIf(!reachable)('two instances on one Redis', () => {
       }
       expect(status).toBe('COMPLETED');
     }
+  });
+
+  it('webhook rate limits are one budget: once A used it, B answers 429', async () => {
+    // Unknown tokens share one budget per caller address (default burst 10); these servers do not
+    // share a database, so that is the limit both can see. Step tokens use the same counters
+    // (src/triggers/webhooks.test.ts covers them on two instances).
+    const guess = (server: TestServer, i: number) =>
+      fetch(`${server.url}/v1/hooks/${'g'.repeat(42)}${i % 10}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const onA: number[] = [];
+    for (let i = 0; i < 10; i++) onA.push((await guess(a, i)).status);
+    expect(onA).toEqual(Array(10).fill(404));
+    const onB = await guess(b, 10);
+    expect(onB.status).toBe(429);
+    expect(Number(onB.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('login throttling is shared: wrong passwords on A lock the account on B', async () => {
+    const LOGIN = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { __typename ... on Error { code } ... on LoginThrottledError { retryAfterSeconds } } }`;
+    const codes: string[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const result = await a.gql(LOGIN, { e: ADMIN.email, p: `wrong-${attempt}` }, null);
+      codes.push(result.data.login.code);
+    }
+    expect(codes).toEqual(Array(5).fill('INVALID_CREDENTIALS'));
+    const onB = await b.gql(LOGIN, { e: ADMIN.email, p: ADMIN.password }, null);
+    expect(onB.data.login.__typename).toBe('LoginThrottledError');
+    expect(onB.data.login.retryAfterSeconds).toBeGreaterThan(0);
   });
 });

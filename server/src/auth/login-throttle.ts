@@ -1,10 +1,12 @@
-import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
+import { memoryLimiterStore, type LimiterStore } from '../scaleout/limiter-store.js';
 
 /**
  * Wrong passwords are counted per account+address, per account and per address (rate-limiter-flexible's
  * brute-force recipe). Once a counter is spent, sign-in answers "try again in N seconds" without
  * checking the password, so guessing costs time rather than CPU. A success clears the account+address
- * counter. In memory: per instance until the scale-out work moves it to Redis (RateLimiterRedis).
+ * counter. The counters live where the store keeps them: in this process, or in Redis (REDIS_URL) so
+ * that spreading guesses over several instances gains nothing.
  */
 export const LOGIN_LIMITS = {
   accountAndAddress: { points: 5, duration: 15 * 60, blockDuration: 15 * 60 },
@@ -13,9 +15,15 @@ export const LOGIN_LIMITS = {
 } as const;
 
 export class LoginThrottle {
-  private readonly accountAndAddress = new RateLimiterMemory(LOGIN_LIMITS.accountAndAddress);
-  private readonly account = new RateLimiterMemory(LOGIN_LIMITS.account);
-  private readonly address = new RateLimiterMemory(LOGIN_LIMITS.address);
+  private readonly accountAndAddress;
+  private readonly account;
+  private readonly address;
+
+  constructor(store: LimiterStore = memoryLimiterStore()) {
+    this.accountAndAddress = store.limiter('login:account-address', LOGIN_LIMITS.accountAndAddress);
+    this.account = store.limiter('login:account', LOGIN_LIMITS.account);
+    this.address = store.limiter('login:address', LOGIN_LIMITS.address);
+  }
 
   private keys(email: string, address: string | null) {
     const account = email.trim().toLowerCase();
@@ -29,15 +37,18 @@ export class LoginThrottle {
 
   /** Milliseconds until this account may try again from this address; 0 when it may now. */
   async retryAfterMs(email: string, address: string | null): Promise<number> {
-    let wait = 0;
-    for (const [limiter, key, points] of this.keys(email, address)) {
-      const state: RateLimiterRes | null = await limiter.get(key);
-      if (state && state.consumedPoints >= points) wait = Math.max(wait, state.msBeforeNext, 1);
-    }
-    return wait;
+    const states = await Promise.all(
+      this.keys(email, address).map(async ([limiter, key, points]) => {
+        const state: RateLimiterRes | null = await limiter.get(key);
+        return state && state.consumedPoints >= points ? Math.max(state.msBeforeNext, 1) : 0;
+      }),
+    );
+    return Math.max(0, ...states);
   }
 
   async failed(email: string, address: string | null): Promise<void> {
+    // consume() rejects once a counter is spent, which is the point; a store failure must not turn a
+    // wrong password into a server error either (the Redis store already falls back to memory).
     await Promise.allSettled(this.keys(email, address).map(([limiter, key]) => limiter.consume(key)));
   }
 

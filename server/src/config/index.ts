@@ -232,6 +232,12 @@ export function loadConfig(
       'KINFLOW_API_KEY must look like kfk_ followed by at least 24 letters, digits, - or _',
     );
   }
+  // The bounds a webhook step's own rateLimit has too (triggers/webhook-limits.ts).
+  if (config.webhookRateLimit.perMinute > 600_000 || config.webhookRateLimit.burst > 10_000) {
+    throw new ConfigError(
+      'KINFLOW_WEBHOOK_RATE_PER_MINUTE must be at most 600000 and KINFLOW_WEBHOOK_BURST at most 10000',
+    );
+  }
   if ((config.adminEmail === undefined) !== (config.adminPassword === undefined)) {
     throw new ConfigError('KINFLOW_ADMIN_EMAIL and KINFLOW_ADMIN_PASSWORD must be given together');
   }

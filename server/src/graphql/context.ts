@@ -9,6 +9,7 @@ import type {
   TriggerInput,
 } from '../engine/types.js';
 import type { AccessEvents, AccessRevoked } from '../auth/access.js';
+import type { InvalidationMessage } from '../scaleout/cache-relay.js';
 import type { CachedAuthenticator } from '../auth/access-cache.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Actor, Permission } from '../auth/actor.js';
@@ -41,6 +42,8 @@ export type AppPubSubTopics = {
   alertsAcknowledged: [{ ids: string[] }];
   /** Revocations between instances (REDIS_URL), tagged with the sending instance so it skips its own. */
   access: [{ origin: string; event: AccessRevoked }];
+  /** Flow, webhook-token and node changes, so other instances re-read their caches (REDIS_URL). */
+  invalidate: [InvalidationMessage];
 };
 
 export type AppPubSub = PubSub<AppPubSubTopics>;

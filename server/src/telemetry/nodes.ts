@@ -82,7 +82,8 @@ interface NodeRow {
   tags: string | null;
 }
 
-const parseTags = (tags: string | null): string[] => {
+/** The nodes table's tags column (JSON text) as a list; anything unreadable is no tags. */
+export const parseNodeTags = (tags: string | null): string[] => {
   try {
     const parsed: unknown = tags ? JSON.parse(tags) : [];
     return Array.isArray(parsed) ? parsed.filter((t): t is string => typeof t === 'string') : [];
@@ -105,14 +106,15 @@ export async function loadNodeDirectory(
     id: row.id,
     name: row.name,
     kind: row.kind,
-    tags: parseTags(row.tags),
+    tags: parseNodeTags(row.tags),
   }));
   return new MemoryNodeDirectory(nodes, async (name) => {
     const existing = (await connection.execute('select id, name, kind, tags from nodes where name = ?', [
       name,
     ])) as NodeRow[];
     // Someone (the API) created it meanwhile: use theirs rather than fail on the unique name.
-    if (existing[0]) return { node: { ...existing[0], tags: parseTags(existing[0].tags) }, created: false };
+    if (existing[0])
+      return { node: { ...existing[0], tags: parseNodeTags(existing[0].tags) }, created: false };
     const id = newId();
     const now = clock().getTime();
     await connection.execute(

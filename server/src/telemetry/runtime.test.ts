@@ -68,6 +68,46 @@ describe('startTelemetry', () => {
     await telemetry.store.flush(); // the pending rows of the deleted node are dropped, not retried forever
   });
 
+  it('announces its node changes, and re-reads a node another instance changed', async () => {
+    const { orm, telemetry, events } = await start(() => new Date());
+    const changed: string[] = [];
+    telemetry.onNodeChanged((id) => changed.push(id));
+    const em = orm.em.fork();
+    const node = em.create(GatewayNode, { name: 'attic', kind: 'sensor', tags: [], metadata: {} });
+    await em.flush();
+    expect(changed).toEqual([node.id]);
+
+    // Another instance on the same database writes rows this instance's ORM never saw.
+    const sql = orm.em.getConnection();
+    const now = Date.now();
+    await sql.execute(
+      `insert into nodes (id, name, kind, tags, status, last_seen_at, metadata, ssh_trust_on_first_use, created_at, updated_at)
+       values ('remote-1', 'cellar', 'sensor', '["down"]', 'online', ?, '{}', 0, ?, ?)`,
+      [now, now, now],
+    );
+    await sql.execute(`update nodes set name = 'loft' where id = ?`, [node.id]);
+    expect(telemetry.nodes.find('cellar')).toBeUndefined();
+    await telemetry.refreshNode('remote-1');
+    await telemetry.refreshNode(node.id);
+    expect(telemetry.nodes.find('cellar')).toEqual({
+      id: 'remote-1',
+      name: 'cellar',
+      kind: 'sensor',
+      tags: ['down'],
+    });
+    expect(telemetry.nodes.find('loft')?.id).toBe(node.id);
+    expect(telemetry.nodes.find('attic')).toBeUndefined();
+    expect(events).toEqual(['registered:attic']); // the other instance announced its own node
+
+    const removed: string[] = [];
+    telemetry.onNodeRemoved((id) => removed.push(id));
+    await sql.execute(`delete from nodes where id = 'remote-1'`);
+    await telemetry.refreshNode('remote-1');
+    expect(telemetry.nodes.find('remote-1')).toBeUndefined();
+    expect(removed).toEqual(['remote-1']);
+    expect(changed).toEqual([node.id]); // re-reading is not a change of ours to pass on
+  });
+
   it('readings and events are heartbeats: online in the database, offline after silence, online again', async () => {
     let now = new Date('2026-05-01T12:00:00Z');
     const { orm, telemetry, events } = await start(() => now);

@@ -5,7 +5,7 @@ import type { KinflowConfig } from '../config/index.js';
 import { NodeLiveness, type NodeLifecycleEvent } from '../triggers/node-liveness.js';
 import { TelemetryIntake } from './intake.js';
 import { MqttIntake } from './mqtt.js';
-import { loadNodeDirectory, type MemoryNodeDirectory } from './nodes.js';
+import { loadNodeDirectory, parseNodeTags, type MemoryNodeDirectory } from './nodes.js';
 import { SqliteTelemetryPersistence } from './sqlite-persistence.js';
 import { TelemetryStore } from './store.js';
 
@@ -42,6 +42,14 @@ export interface TelemetryRuntime {
   onLifecycle(listener: (event: NodeLifecycleEvent) => void): () => void;
   /** A node was deleted (after its transaction committed): drop whatever you keep per node. */
   onNodeRemoved(listener: (nodeId: string) => void): () => void;
+  /** A node was created, changed or deleted through this instance's ORM (for other instances' caches). */
+  onNodeChanged(listener: (nodeId: string) => void): () => void;
+  /**
+   * Re-reads one node from the database after another instance changed it: the directory follows,
+   * and a node that is gone is forgotten as a local delete would. Announces nothing (no "registered"
+   * event): the instance that made the change already did.
+   */
+  refreshNode(nodeId: string): Promise<void>;
   /** Declares silent nodes offline (runs on its own timer too); returns the events it emitted. */
   tick(now?: Date): Promise<NodeLifecycleEvent[]>;
   /** Stops MQTT, then persists every acknowledged reading. Safe to call twice. */
@@ -101,7 +109,10 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
 
   // Heartbeats: every stored reading and every node event. The store writes last_seen_at and
   // status 'online' with the readings (write-behind); an event has no reading, so it marks the node seen.
-  intake.onRegistered((node) => emit(liveness.add(node)));
+  intake.onRegistered((node) => {
+    emit(liveness.add(node));
+    for (const listener of changedListeners) listener(node.id);
+  });
   intake.onReadings((readings, at) => emit(liveness.observe(readings, at)));
   intake.onNodeEvent((event) => {
     store.seen(event.node.id, event.at);
@@ -111,16 +122,21 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
   // Nodes created, renamed or deleted through the ORM (API, demo, imports) reach the directory after
   // their transaction commits, so a reading never resolves to a node that was rolled back.
   const removedListeners = new Set<(nodeId: string) => void>();
+  const changedListeners = new Set<(nodeId: string) => void>();
+  const forget = (nodeId: string) => {
+    nodes.remove(nodeId);
+    store.forgetNode(nodeId);
+    liveness.remove(nodeId);
+    for (const listener of removedListeners) listener(nodeId);
+  };
   const subscriber: EventSubscriber = {
     afterFlush: ({ uow }: FlushEventArgs) => {
       for (const changeSet of uow.getChangeSets()) {
         if (changeSet.meta.className !== GatewayNode.meta.className) continue;
         const node = changeSet.entity as GatewayNode;
+        for (const listener of changedListeners) listener(node.id);
         if (changeSet.type === 'delete') {
-          nodes.remove(node.id);
-          store.forgetNode(node.id);
-          liveness.remove(node.id);
-          for (const listener of removedListeners) listener(node.id);
+          forget(node.id);
         } else {
           const ref = { id: node.id, name: node.name, kind: node.kind, tags: [...node.tags] };
           nodes.upsert(ref);
@@ -130,6 +146,19 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
     },
   };
   orm.em.getEventManager().registerSubscriber(subscriber);
+
+  const refreshNode = async (nodeId: string): Promise<void> => {
+    const [row] = (await connection.execute('select id, name, kind, tags from nodes where id = ?', [
+      nodeId,
+    ])) as Array<{ id: string; name: string; kind: string; tags: string | null }>;
+    if (!row) {
+      if (nodes.find(nodeId)?.id === nodeId) forget(nodeId);
+      return;
+    }
+    const ref = { id: row.id, name: row.name, kind: row.kind, tags: parseNodeTags(row.tags) };
+    nodes.upsert(ref);
+    liveness.add(ref);
+  };
 
   const tick = async (now: Date = clock()): Promise<NodeLifecycleEvent[]> => {
     const events = liveness.tick(now);
@@ -189,6 +218,11 @@ export async function startTelemetry(options: TelemetryRuntimeOptions): Promise<
       removedListeners.add(listener);
       return () => removedListeners.delete(listener);
     },
+    onNodeChanged(listener) {
+      changedListeners.add(listener);
+      return () => changedListeners.delete(listener);
+    },
+    refreshNode,
     tick,
     stop,
   };

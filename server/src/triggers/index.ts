@@ -38,8 +38,11 @@ export {
   verifyWebhookToken,
   rotateWebhookToken,
   verifyWebhookSecret,
-  TokenBucketLimiter,
   type WebhookSecret,
-  type RateLimitOptions,
-  type RateLimitDecision,
 } from './webhook-token.js';
+export {
+  WebhookRateLimiter,
+  RateLimitSettingsError,
+  type RateLimits,
+  type RateLimitDecision,
+} from './webhook-limits.js';

@@ -17,7 +17,7 @@ import { ScheduleTriggers, type ScheduleConfig } from './schedules.js';
 import type { SensorTriggerConfig } from './sensor-crossing.js';
 import { loadTriggerSteps, TriggerStateStore, type TriggerStep } from './trigger-steps.js';
 import { WebhookTriggers, type WebhookTriggersOptions } from './webhooks.js';
-import type { RateLimits } from './webhook-token.js';
+import type { RateLimits } from './webhook-limits.js';
 
 /** What the runtime needs of telemetry (server/src/telemetry/runtime.ts provides it). */
 export interface TelemetrySource {
@@ -39,6 +39,8 @@ export interface TriggerRuntimeOptions {
   clock?: () => Date;
   missedRunGraceMs?: number;
   webhookRateLimit?: WebhookTriggersOptions['rateLimit'];
+  /** Where webhook rate-limit counters live; Redis makes the limits cluster-wide. */
+  limiterStore?: WebhookTriggersOptions['limiterStore'];
   /** State changes for ha_state triggers (the shared Home Assistant connection); none when HA is not configured. */
   homeAssistant?: StateChangeSource;
   onError?: (scope: string, error: unknown) => void;
@@ -90,6 +92,7 @@ export class TriggerRuntime {
       state,
       clock: this.clock,
       ...(options.webhookRateLimit && { rateLimit: options.webhookRateLimit }),
+      ...(options.limiterStore && { limiterStore: options.limiterStore }),
     });
   }
 
@@ -125,7 +128,7 @@ export class TriggerRuntime {
 
   /** Hands a webhook request to its trigger; resolves with the run the engine started. */
   async receiveWebhook(...args: Parameters<WebhookTriggers['receive']>) {
-    const outcome = this.webhooks.receive(...args);
+    const outcome = await this.webhooks.receive(...args);
     if (outcome.kind !== 'fire') return { outcome, run: undefined };
     return { outcome, run: await this.options.start(outcome.fire) };
   }

@@ -1,13 +1,12 @@
 import { stepId, type TriggerFire } from './fire.js';
 import type { TriggerState } from './trigger-steps.js';
+import type { LimiterStore } from '../scaleout/limiter-store.js';
+import { WebhookRateLimiter, type RateLimits } from './webhook-limits.js';
 import {
   hashWebhookToken,
   isWellFormedWebhookToken,
   rotateWebhookToken,
-  TokenBucketLimiter,
   verifyWebhookSecret,
-  type RateLimitOptions,
-  type RateLimits,
   type WebhookSecret,
 } from './webhook-token.js';
 
@@ -40,7 +39,10 @@ export type WebhookOutcome =
 export interface WebhookTriggersOptions {
   state: TriggerState;
   clock: () => Date;
-  rateLimit?: RateLimitOptions;
+  /** Every URL's limits unless its step has its own (KINFLOW_WEBHOOK_RATE_PER_MINUTE / _BURST). */
+  rateLimit?: Partial<RateLimits>;
+  /** Where the counters live: this process by default, Redis (cluster-wide) when REDIS_URL is set. */
+  limiterStore?: LimiterStore;
 }
 
 const stateKey = (stepKey: string) => `$webhook.${stepKey}`;
@@ -56,10 +58,11 @@ export class WebhookTriggers {
   private readonly entries = new Map<string, Entry>();
   private readonly byHash = new Map<string, string>();
   private readonly active = new Map<string, { includeHeaders: string[]; rateLimit: Partial<RateLimits> }>();
-  private readonly limiter: TokenBucketLimiter;
+  private readonly limiter: WebhookRateLimiter;
+  private readonly issuedListeners = new Set<(flowId: string, stepKey: string) => void>();
 
   constructor(private readonly options: WebhookTriggersOptions) {
-    this.limiter = new TokenBucketLimiter({ clock: () => options.clock().getTime(), ...options.rateLimit });
+    this.limiter = new WebhookRateLimiter(options.rateLimit, options.limiterStore);
     for (const { flowId, key, value } of options.state.all<StoredSecret>('$webhook.')) {
       this.index({ flowId, stepKey: key.slice('$webhook.'.length), secret: fromStored(value) });
     }
@@ -95,28 +98,44 @@ export class WebhookTriggers {
     const { token, secret } = rotateWebhookToken(current?.secret ?? { hash: '' }, now, current ? graceMs : 0);
     if (current) this.unindex(id);
     this.index({ flowId, stepKey, secret });
-    this.limiter.reset(id);
+    // A fresh URL starts with a full budget; a failed reset only means the old window runs out.
+    this.limiter.reset(id, this.active.get(id)?.rateLimit).catch(() => undefined);
     this.options.state.set(flowId, stateKey(stepKey), toStored(secret), now);
+    for (const listener of this.issuedListeners) listener(flowId, stepKey);
     return { token, previousValidUntil: secret.previousValidUntil ?? null };
+  }
+
+  /** After a token was issued or rotated here (other instances `reload` it). */
+  onIssued(listener: (flowId: string, stepKey: string) => void): () => void {
+    this.issuedListeners.add(listener);
+    return () => this.issuedListeners.delete(listener);
+  }
+
+  /** Re-reads a step's stored token hash, after another instance issued or rotated it. */
+  reload(flowId: string, stepKey: string): void {
+    const id = stepId(flowId, stepKey);
+    this.unindex(id);
+    const stored = this.options.state.get<StoredSecret>(flowId, stateKey(stepKey));
+    if (stored) this.index({ flowId, stepKey, secret: fromStored(stored) });
   }
 
   hasToken(flowId: string, stepKey: string): boolean {
     return this.entries.has(stepId(flowId, stepKey));
   }
 
-  receive(token: string, request: WebhookRequest): WebhookOutcome {
+  async receive(token: string, request: WebhookRequest): Promise<WebhookOutcome> {
     const id = isWellFormedWebhookToken(token) ? this.byHash.get(hashWebhookToken(token)) : undefined;
     const entry = id ? this.entries.get(id) : undefined;
     const step = id ? this.active.get(id) : undefined;
     const now = this.options.clock();
     if (!id || !entry || !step || !verifyWebhookSecret(token, entry.secret, now)) {
       // Guessing costs the guesser too: unknown tokens share a bucket per client address.
-      const limited = this.limiter.take(`client:${request.client}`);
+      const limited = await this.limiter.take(`client:${request.client}`);
       return limited.allowed
         ? { kind: 'not_found' }
         : { kind: 'rate_limited', retryAfterMs: limited.retryAfterMs };
     }
-    const limited = this.limiter.take(id, step.rateLimit);
+    const limited = await this.limiter.take(id, step.rateLimit);
     if (!limited.allowed) return { kind: 'rate_limited', retryAfterMs: limited.retryAfterMs };
     const headers: Record<string, string> = {};
     for (const name of step.includeHeaders) {
