@@ -199,9 +199,9 @@ builder.queryFields((t) => ({
       },
       resolve: async (_root, args, { em }) => {
         const filter = { search: args.search, enabled: args.enabled };
-        const totalCount = await countFlows(em, filter);
         const connection = await resolveOffsetConnection({ args }, (page) => flowsPage(em, filter, page));
-        return { ...connection, totalCount };
+        // Counted only when asked for, as for runs: a page of flows does not need it.
+        return { ...connection, totalCount: () => countFlows(em, filter) };
       },
     },
     {
@@ -209,7 +209,7 @@ builder.queryFields((t) => ({
       fields: (c) => ({
         totalCount: c.int({
           description: 'Flows matching the filter, over all pages.',
-          resolve: (connection) => (connection as { totalCount: number }).totalCount,
+          resolve: (connection) => (connection as { totalCount: () => Promise<number> }).totalCount(),
         }),
       }),
     },
