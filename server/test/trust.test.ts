@@ -55,6 +55,37 @@ describe('a key allowed to act can read what it did', () => {
   });
 });
 
+describe('steps and edges keep their own rule (checked once per object, not per field)', () => {
+  it('a WRITE-only key gets the flow it created but not its steps; node(id:) of a step needs READ', async () => {
+    const write = await keyWith('WRITE');
+    const created = await server.gql(
+      `mutation { createFlow(input: { name: "Steps of a write key", steps: [{ key: "start", type: "manual" }, { key: "note", type: "log", config: { message: "hi" } }], edges: [{ source: "start", target: "note" }] }) {
+        __typename ... on MutationCreateFlowSuccess { data { id name steps { key } edges { source } } } } }`,
+      {},
+      write,
+    );
+    expect(created.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(created.data ?? {})).not.toContain('"note"');
+    const read = await server.gql(
+      `{ flows(search: "Steps of a write key") { edges { node { steps { id key } edges { id source } } } } }`,
+      {},
+      admin,
+    );
+    const node = read.data.flows.edges[0].node;
+    expect(node.steps.map((step: { key: string }) => step.key).sort()).toEqual(['note', 'start']);
+    const query = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on FlowStep { key } ... on FlowEdge { source } } }`;
+    const ids = [node.steps[0].id, node.edges[0].id];
+    for (const token of [write, await keyWith('INGEST')]) {
+      const denied = await server.gql(query, { ids }, token);
+      expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(JSON.stringify(denied.data ?? {})).not.toContain('"start"');
+    }
+    const allowed = await server.gql(query, { ids }, admin);
+    expect(allowed.errors).toBeUndefined();
+    expect(allowed.data.nodes).toHaveLength(2);
+  });
+});
+
 describe('node(id:) applies each type’s own rules', () => {
   it('a tablet or an INGEST key cannot read people through node(id:)', async () => {
     const users = await server.gql(`{ users { id } }`, {}, admin);

@@ -1,18 +1,19 @@
-import { maskSealed } from '../crypto/sealed-config.js';
 import { readableWith } from './own-results.js';
-import { raw } from '@mikro-orm/core';
-import { ERROR_STRATEGIES, Flow, FlowActionTemplate, FlowStep, RUN_MODES } from '../db/entities/index.js';
-import { presentReferences } from '../flows/references.js';
+import { ERROR_STRATEGIES, FlowActionTemplate, RUN_MODES } from '../db/entities/index.js';
 import { ActionTemplateRef } from './action-templates.js';
 import { builder } from './builder.js';
 import {
   edgesById,
   edgesOfFlows,
+  flowsById,
+  stepCountsOfFlows,
   stepsById,
   stepsOfFlows,
   type FlowEdgeRow,
+  type FlowRow,
   type FlowStepRow,
 } from './flow-read-model.js';
+import { shownConfig, shownResolvedConfig } from './shown-config.js';
 import { StepTypeRef } from './step-types.js';
 
 export const ErrorStrategyEnum = builder.enumType('ErrorStrategy', {
@@ -55,11 +56,14 @@ const PositionRef = builder.simpleObject('CanvasPosition', {
   fields: (t) => ({ x: t.float({ description: 'Horizontal.' }), y: t.float({ description: 'Vertical.' }) }),
 });
 
-export const FlowRef = builder.node(builder.objectRef<Flow>('Flow'), {
+// Lists and lookups resolve plain rows (flow-read-model.ts); mutations return the saved entity.
+export const FlowRef = builder.node(builder.objectRef<FlowRow>('Flow'), {
   description: 'A flow: a trigger leading through conditions to actions, drawn on the canvas.',
   id: { resolve: (flow) => flow.id },
   authScopes: readableWith({ read: true }),
-  loadMany: (ids, context) => context.em.find(Flow, { id: { $in: ids as string[] } }),
+  // Checked once per flow rather than on each of its fields (a page holds thousands of fields).
+  runScopesOnType: true,
+  loadMany: (ids, context) => flowsById(context.em, ids as string[]),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Unique name; `trigger_flow` can refer to it.' }),
     description: t.exposeString('description', { description: 'What the flow is for.' }),
@@ -103,15 +107,7 @@ export const FlowRef = builder.node(builder.objectRef<Flow>('Flow'), {
     stepCount: t.loadable({
       type: 'Int',
       description: 'How many steps the flow has.',
-      load: async (flowIds: string[], { em }) => {
-        const rows: Array<{ flow: string; count: number }> = await em
-          .createQueryBuilder(FlowStep)
-          .select(['flow', raw('count(*) as count')])
-          .where({ flow: { $in: flowIds } })
-          .groupBy('flow')
-          .execute();
-        return flowIds.map((id) => Number(rows.find((row) => row.flow === id)?.count ?? 0));
-      },
+      load: (flowIds: string[], { em }) => stepCountsOfFlows(em, flowIds),
       resolve: (flow) => flow.id,
     }),
     edges: t.loadableList({
@@ -127,6 +123,7 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStepRow>('FlowStep
   description: 'A step (node) of a flow.',
   id: { resolve: (step) => step.id },
   authScopes: { read: true },
+  runScopesOnType: true,
   loadMany: (ids, context) => stepsById(context.em, ids as string[]),
   fields: (t) => ({
     key: t.exposeString('key', {
@@ -143,8 +140,7 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStepRow>('FlowStep
       type: 'JSONObject',
       description:
         'Configuration, valid against the type’s schema. Fields that refer to a node, flow or tablet hold its global ID (saves also accept the unique name). Secret fields (writeOnly in the schema, credential headers) read as {"$secret":"set"}; sending that back keeps the stored value.',
-      resolve: (step, _args, { services }) =>
-        maskSealed(presentReferences(services.registry, step.type, step.config)),
+      resolve: (step, _args, { services }) => shownConfig(services.registry, step.type, step.config),
     }),
     label: t.exposeString('label', { description: 'Label on the canvas.' }),
     position: t.field({
@@ -183,9 +179,7 @@ export const FlowStepRef = builder.node(builder.objectRef<FlowStepRow>('FlowStep
       type: 'JSONObject',
       description: 'The config that runs: the template’s config with this step’s overrides on top.',
       resolve: (step, _args, { services }) =>
-        maskSealed(
-          presentReferences(services.registry, step.type, { ...(step.templateConfig ?? {}), ...step.config }),
-        ),
+        shownResolvedConfig(services.registry, step.type, step.config, step.templateConfig),
     }),
   }),
 });
@@ -194,6 +188,7 @@ export const FlowEdgeRef = builder.node(builder.objectRef<FlowEdgeRow>('FlowEdge
   description: 'A connection from a port of one step to another step.',
   id: { resolve: (edge) => edge.id },
   authScopes: { read: true },
+  runScopesOnType: true,
   loadMany: (ids, context) => edgesById(context.em, ids as string[]),
   fields: (t) => ({
     source: t.exposeString('source', { description: 'Key of the source step.' }),

@@ -2,7 +2,6 @@ import { boundedJson, boundedList, FLOW_LIMITS } from './input-limits.js';
 import { ownResult } from './own-results.js';
 import { encodeGlobalID, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { z } from 'zod';
-import { Flow } from '../db/entities/index.js';
 import { FlowValidationError, NotFoundError } from '../flows/errors.js';
 import type { GraphInput, StepInput } from '../flows/service.js';
 import { authorOf } from './author.js';
@@ -10,6 +9,7 @@ import { builder } from './builder.js';
 import { InputValidationError } from './input-validation.js';
 import { FLOW_WRITE_ERRORS, ValidationIssueRef } from './errors.js';
 import { ErrorStrategyEnum, FlowRef, RunModeEnum } from './flow-types.js';
+import { countFlows, flowsById, flowsPage } from './flow-read-model.js';
 
 const PositionInput = builder.inputType('CanvasPositionInput', {
   description: 'A canvas position.',
@@ -198,15 +198,10 @@ builder.queryFields((t) => ({
         enabled: t.arg.boolean({ description: 'Only enabled (true) or disabled (false) flows.' }),
       },
       resolve: async (_root, args, { em }) => {
-        const where = nonNull({
-          name: args.search ? { $like: `%${args.search.replace(/[%_]/g, (c) => `\\${c}`)}%` } : null,
-          enabled: args.enabled,
-        });
-        const totalCount = await em.count(Flow, where);
-        const connection = await resolveOffsetConnection({ args }, ({ limit, offset }) =>
-          em.find(Flow, where, { limit, offset, orderBy: { name: 'asc', id: 'asc' } }),
-        );
-        return { ...connection, totalCount };
+        const filter = { search: args.search, enabled: args.enabled };
+        const connection = await resolveOffsetConnection({ args }, (page) => flowsPage(em, filter, page));
+        // Counted only when asked for, as for runs: a page of flows does not need it.
+        return { ...connection, totalCount: () => countFlows(em, filter) };
       },
     },
     {
@@ -214,7 +209,7 @@ builder.queryFields((t) => ({
       fields: (c) => ({
         totalCount: c.int({
           description: 'Flows matching the filter, over all pages.',
-          resolve: (connection) => (connection as { totalCount: number }).totalCount,
+          resolve: (connection) => (connection as { totalCount: () => Promise<number> }).totalCount(),
         }),
       }),
     },
@@ -226,7 +221,7 @@ builder.queryFields((t) => ({
     description: 'One flow by global ID; null when it does not exist.',
     authScopes: { read: true },
     args: { id: t.arg.globalID({ required: true, description: 'Global ID of the flow.' }) },
-    resolve: (_root, { id }, { em }) => em.findOne(Flow, { id: id.id }),
+    resolve: async (_root, { id }, { em }) => (await flowsById(em, [id.id]))[0] ?? null,
   }),
 }));
 
