@@ -52,6 +52,7 @@ const FLOW = [
 export interface NodeRed {
   url: string;
   version: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -92,6 +93,7 @@ export async function startNodeRed(): Promise<NodeRed> {
   return {
     url,
     version,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
