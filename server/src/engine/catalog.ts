@@ -65,7 +65,10 @@ export class FlowCatalog {
         `select count(*) || ':' || coalesce(max(updated_at), 0) as stamp from flow_action_templates`,
       ),
       variables: db.prepare(`select key, value from flow_variables where scope = ?`),
-      runVariables: db.prepare(`select scope, key, value from flow_variables where scope in (?, 'global')`),
+      // `$` keys are engine and trigger state (webhook hashes, cooldowns), never `vars`: not read per run.
+      runVariables: db.prepare(
+        `select scope, key, value from flow_variables where scope in (?, 'global') and substr(key, 1, 1) <> '$'`,
+      ),
       nodeExists: db.prepare(`select 1 from nodes where id = ?`),
     };
   }
