@@ -1,6 +1,7 @@
 // The two run cases of bench/http.ts only (webhook trigger and `triggerFlow`, against Node-RED's
 // http-in flow in the same run), for quick measurement and profiling while working on them.
-// Run: cd test && npx tsx bench/http-runs.ts   (BENCH_PROFILE=<dir> writes the server's CPU profile)
+// Run: cd test && npx tsx bench/http-runs.ts   (BENCH_PROFILE=<dir> writes the server's CPU profile;
+// ONLY=hook|trigger measures one case without Node-RED, ROUNDS=… slices, SECONDS=… per case)
 import autocannon from 'autocannon';
 import { cpuMs } from './measure.js';
 import { startNodeRed } from './peers/node-red.js';
@@ -9,6 +10,7 @@ import { startServerProcess } from './server-process.js';
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 20);
 const API_KEY = 'kfk_benchmark_key_0123456789abcdef';
+const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const ONLY = process.env.ONLY; // 'hook' | 'trigger' to profile one load at a time
 
 interface Measure {
@@ -20,14 +22,39 @@ interface Measure {
   cpuPerRequest: number;
 }
 
-async function load(name: string, pid: number, options: autocannon.Options): Promise<Measure> {
+async function slice(pid: number, options: autocannon.Options, seconds: number) {
   const cpuBefore = cpuMs(pid);
-  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  const result = await autocannon({ connections: CONNECTIONS, duration: seconds, ...options });
   // Runs admitted at the end are still finishing; let them, so their cost is counted.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const cpuPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
-  const errors = result.errors + result.timeouts + result.non2xx;
-  return { name, perSecond: result.requests.average, p99: result.latency.p99, errors, cpuPerRequest };
+  return { result, cpu: cpuMs(pid) - cpuBefore };
+}
+
+/**
+ * The cases take turns in ROUNDS short slices (Node-RED, webhook, triggerFlow, Node-RED, …), so a
+ * change in what else the machine runs falls on all of them alike. p99 is the mean of the slices' p99.
+ */
+async function measureAll(cases: Array<{ name: string; pid: number; options: autocannon.Options }>) {
+  const totals = cases.map(() => ({ requests: 0, seconds: 0, p99: 0, errors: 0, cpu: 0 }));
+  const seconds = Math.max(1, Math.round(SECONDS / ROUNDS));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, c] of cases.entries()) {
+      const { result, cpu } = await slice(c.pid, c.options, seconds);
+      const total = totals[i]!;
+      total.requests += result.requests.total;
+      total.seconds += result.duration;
+      total.p99 += result.latency.p99 / ROUNDS;
+      total.errors += result.errors + result.timeouts + result.non2xx;
+      total.cpu += cpu;
+    }
+  }
+  return cases.map((c, i): Measure => ({
+    name: c.name,
+    perSecond: totals[i]!.requests / totals[i]!.seconds,
+    p99: Math.round(totals[i]!.p99),
+    errors: totals[i]!.errors,
+    cpuPerRequest: (totals[i]!.cpu * 1000) / Math.max(1, totals[i]!.requests),
+  }));
 }
 
 const keyed = (body: unknown) => ({
@@ -88,32 +115,49 @@ try {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ i: 1 }),
   };
-  const red =
-    nodeRed &&
-    (await load(`Node-RED ${nodeRed.version}`, nodeRed.pid, { url: `${nodeRed.url}/hook`, ...postJson }));
-  const hook =
-    ONLY !== 'trigger' &&
-    (await load('Kinflow webhook trigger', server.pid, {
-      url: `${url}${issued.issueWebhookUrl.data.path}`,
-      ...postJson,
-    }));
-  const trigger =
-    ONLY !== 'hook' &&
-    (await load('Kinflow triggerFlow', server.pid, {
-      url: `${url}/graphql`,
-      ...keyed({
-        query: `mutation($id: ID!) { triggerFlow(id: $id, payload: { i: 1 }) { __typename } }`,
-        variables: { id: manualFlow },
-      }),
-    }));
+  const cases = [
+    ...(nodeRed
+      ? [
+          {
+            name: `Node-RED ${nodeRed.version}`,
+            pid: nodeRed.pid,
+            options: { url: `${nodeRed.url}/hook`, ...postJson },
+          },
+        ]
+      : []),
+    ...(ONLY !== 'trigger'
+      ? [
+          {
+            name: 'Kinflow webhook trigger',
+            pid: server.pid,
+            options: { url: `${url}${issued.issueWebhookUrl.data.path}`, ...postJson },
+          },
+        ]
+      : []),
+    ...(ONLY !== 'hook'
+      ? [
+          {
+            name: 'Kinflow triggerFlow',
+            pid: server.pid,
+            options: {
+              url: `${url}/graphql`,
+              ...keyed({
+                query: `mutation($id: ID!) { triggerFlow(id: $id, payload: { i: 1 }) { __typename } }`,
+                variables: { id: manualFlow },
+              }),
+            },
+          },
+        ]
+      : []),
+  ];
+  const measures = await measureAll(cases);
+  const red = nodeRed ? measures[0] : undefined;
   const persisted = await gql(
     `query($h: ID!, $m: ID!) { h: executions(flowId: $h) { totalCount } m: executions(flowId: $m) { totalCount } }`,
     { h: hookFlow, m: manualFlow },
   );
-  console.log(`${CONNECTIONS} connections, ${SECONDS} s each`);
-  if (red) console.log(row(red));
-  if (hook) console.log(row(hook, red));
-  if (trigger) console.log(row(trigger, red));
+  console.log(`${CONNECTIONS} connections, ${SECONDS} s each in ${ROUNDS} alternating slices`);
+  for (const measure of measures) console.log(row(measure, measure === red ? undefined : red));
   console.log('runs recorded:', JSON.stringify(persisted));
 } finally {
   await nodeRed?.stop();
