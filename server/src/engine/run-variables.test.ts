@@ -9,7 +9,7 @@ afterEach(async () => {
 
 const read = { key: 'read', type: 'log', config: { message: 'who={{vars.who}} mood={{vars.mood.now}}' } };
 const message = (record: { data: Record<string, unknown> }) =>
-  (record.data.steps as Record<string, { output: { message: string } }>).read.output.message;
+  (record.data.steps as Record<string, { output: { message: string } }>).read!.output.message;
 
 async function runOnce(harnessed: Harness, flowId: string) {
   return harnessed.engine.settled((await harnessed.engine.trigger({ flowId })).id);
