@@ -9,6 +9,17 @@ export const percentile = (sorted: number[], p: number): number =>
 export const rssMb = (pid: number): number =>
   Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
+/**
+ * CPU time (user + system) a process has used so far, in ms. Per request it says what a request costs
+ * even when other work on the machine takes turns on the cores, which throughput alone cannot.
+ */
+export function cpuMs(pid: number): number {
+  // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
 /** A GraphQL client for the server on `port` with an API key; a response with errors throws. */
 export function keyedGraphql(port: number, apiKey: string) {
   const endpoint = `http://127.0.0.1:${port}/graphql`;

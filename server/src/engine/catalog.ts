@@ -41,6 +41,12 @@ export class FlowCatalog {
     | 'nodeExists',
     SqliteStatement
   >;
+  /**
+   * The stored `vars` of each scope a run read, as rows. Every write of a non-`$` variable goes through
+   * the store (set_variable, the API; one server per data folder), which drops the scope here when it
+   * flushes one, so a run never reads a stale value.
+   */
+  private readonly storedVars = new Map<string, Array<{ key: string; value: unknown }>>();
 
   constructor(
     db: SqliteDatabase,
@@ -48,6 +54,7 @@ export class FlowCatalog {
     private readonly store: ExecutionStore,
     private readonly secrets?: Pick<SecretSealer, 'open'>,
   ) {
+    store.onVariableWrite = (scope) => this.storedVars.delete(scope);
     this.sql = {
       flowById: db.prepare(`select ${FLOW_COLUMNS} from flows where id = ?`),
       flowByName: db.prepare(`select ${FLOW_COLUMNS} from flows where name = ?`),
@@ -65,7 +72,11 @@ export class FlowCatalog {
         `select count(*) || ':' || coalesce(max(updated_at), 0) as stamp from flow_action_templates`,
       ),
       variables: db.prepare(`select key, value from flow_variables where scope = ?`),
-      runVariables: db.prepare(`select scope, key, value from flow_variables where scope in (?, 'global')`),
+      // `$` keys are engine and trigger state (webhook hashes, cooldowns; trigger state is written
+      // beside the store), never `vars`: left out here, so the cache below never holds them.
+      runVariables: db.prepare(
+        `select key, value from flow_variables where scope = ? and substr(key, 1, 1) <> '$'`,
+      ),
       nodeExists: db.prepare(`select 1 from nodes where id = ?`),
     };
   }
@@ -167,13 +178,8 @@ export class FlowCatalog {
   /** `vars` for a new run of the flow: global variables shadowed by the flow's own, `$` keys left out. */
   runVariables(flowId: string): Record<string, unknown> {
     const scopes = { global: new Map<string, unknown>(), flow: new Map<string, unknown>() };
-    for (const row of this.sql.runVariables.all(flowId) as Array<{
-      scope: string;
-      key: string;
-      value: unknown;
-    }>) {
-      scopes[row.scope === 'global' ? 'global' : 'flow'].set(row.key, storedValue(row.value));
-    }
+    for (const row of this.storedVariables('global')) scopes.global.set(row.key, storedValue(row.value));
+    for (const row of this.storedVariables(flowId)) scopes.flow.set(row.key, storedValue(row.value));
     for (const entry of this.store.pendingVariables('global')) scopes.global.set(entry.key, entry.value);
     for (const entry of this.store.pendingVariables(flowId)) scopes.flow.set(entry.key, entry.value);
     const vars: Record<string, unknown> = {};
@@ -185,6 +191,16 @@ export class FlowCatalog {
       }
     }
     return vars;
+  }
+
+  /** Rows as stored (JSON text): each run parses its own copy, so no run can change another's `vars`. */
+  private storedVariables(scope: string): Array<{ key: string; value: unknown }> {
+    let rows = this.storedVars.get(scope);
+    if (!rows) {
+      rows = this.sql.runVariables.all(scope) as Array<{ key: string; value: unknown }>;
+      this.storedVars.set(scope, rows);
+    }
+    return rows;
   }
 
   variable(scope: string, key: string): unknown {

@@ -59,7 +59,7 @@ export class Lifecycle {
       if (cooling) this.runner.finish(next, 'cancelled', { message: cooling, code: 'cooloff' });
       else this.begin(next);
     }
-    this.retention.noteFinished(run.flowId, k.catalog.flowIfExists(run.flowId)?.max_executions);
+    this.retention.noteFinished(run.flowId);
     this.notifyParent(run);
     if (run.settledWaiters.length || run.quiescentWaiters.length) {
       const record = toRecord(run);

@@ -23,14 +23,17 @@ interface Tally {
  * and a database created with auto_vacuum = incremental gives its free pages back to the file system.
  *
  * Pruning works from a due list: a per-flow tally of finished runs, counted once and then kept up to
- * date, says which flows hold more than their limit, so a flow under its limit costs no statement at
- * all. In the background a flow is pruned once it is a few runs over (5 % of its limit, at least one),
+ * date, says which flows hold more than their limit, so a flow under its limit costs no pruning
+ * statement, only one read of its limit per commit that ends any of its runs. In the background a flow is pruned once it is a few runs over (5 % of its limit, at least one),
  * so a steady stream is trimmed in batches; `drain()` (tests, stop) trims to the limit exactly. The
  * oldest runs go first, found through the (flow_id, created_at) index without an OFFSET scan.
  */
 export class Retention {
   private readonly tallies = new Map<string, Tally>();
   private readonly due = new Set<string>();
+  /** Runs finished per flow since the last settle(), which runs after the commit that ends them. */
+  private readonly finishedSince = new Map<string, number>();
+  private settling = false;
   private timer: NodeJS.Timeout | undefined;
   private lastCheckpoint = 0;
   private stopped = false;
@@ -57,18 +60,38 @@ export class Retention {
     this.incremental = Number(db.pragma('auto_vacuum', { simple: true })) === 2;
   }
 
-  /** A run of the flow finished; `maxExecutions` is the flow's limit now (it may have been edited). */
-  noteFinished(flowId: string, maxExecutions?: number): void {
-    const tally = this.tallies.get(flowId);
-    if (tally) {
-      tally.finished++;
-      if (maxExecutions !== undefined) tally.max = Math.max(0, maxExecutions);
+  /**
+   * A run of the flow finished (its end is in the next commit). The flow's limit is read once per
+   * commit however many of its runs that commit ends, so a burst of runs costs one lookup, not one each.
+   */
+  noteFinished(flowId: string): void {
+    this.finishedSince.set(flowId, (this.finishedSince.get(flowId) ?? 0) + 1);
+    if (this.settling) return;
+    this.settling = true;
+    this.store.afterNextCommit(() => this.settle());
+  }
+
+  /** Brings the tallies up to date with the runs finished since the last call, and the limits with the database. */
+  private settle(): void {
+    this.settling = false;
+    if (!this.db.open) return this.finishedSince.clear();
+    for (const [flowId, finished] of this.finishedSince) {
+      const tally = this.tallies.get(flowId);
+      if (tally) {
+        const flow = this.maxExecutions.get(flowId) as { max_executions: number } | undefined;
+        if (!flow) {
+          this.tallies.delete(flowId);
+          continue;
+        }
+        tally.finished += finished;
+        // The limit may have been edited since the last run: a lowered one applies now.
+        tally.max = Math.max(0, flow.max_executions);
+      }
+      // A flow seen for the first time is counted from the database on the next pass.
+      if (!tally || tally.finished > tally.max + slack(tally.max)) this.due.add(flowId);
     }
-    // A flow seen for the first time is counted from the database on the next pass.
-    if (!tally || tally.finished > tally.max + slack(tally.max)) {
-      this.due.add(flowId);
-      this.reschedule();
-    }
+    this.finishedSince.clear();
+    if (this.due.size) this.reschedule();
   }
 
   /** Prunes every flow on the due list; returns how many runs were deleted. */
@@ -136,6 +159,7 @@ export class Retention {
   /** Prunes every flow to its limit now (tests, stop()). */
   drain(): void {
     if (this.db.inTransaction) return;
+    this.settle();
     this.runOnce(true);
     while (this.due.size) if (this.runOnce(true) === 0) break;
   }

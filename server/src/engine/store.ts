@@ -61,6 +61,8 @@ export class ExecutionStore {
     SqliteStatement
   >;
   private readonly writeBatch: () => void;
+  /** Told of every variable scope a flush writes to (the catalog drops what it cached of it). */
+  onVariableWrite: (scope: string) => void = () => {};
 
   constructor(
     readonly db: SqliteDatabase,
@@ -267,6 +269,7 @@ export class ExecutionStore {
       });
     }
     for (const v of this.variables.values()) {
+      this.onVariableWrite(v.scope);
       attempt(`variable ${v.key}`, () => {
         if (v.value === undefined) this.sql.deleteVariable.run(v.scope, v.key);
         else

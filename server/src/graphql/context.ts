@@ -78,7 +78,7 @@ export interface AppServices {
   care: CareService;
 }
 
-/** Per-operation context: one EntityManager fork per HTTP request, SSE stream or WebSocket operation. */
+/** Per-operation context: one EntityManager fork (made on first use) per HTTP request, SSE stream or WebSocket operation. */
 export interface GraphQLContext {
   em: EntityManager;
   actor: Actor | null;

@@ -18,7 +18,28 @@ export function bearerFrom(source: {
   return source.headers?.get('x-api-key') ?? null;
 }
 
-/** One EntityManager fork per operation, with the caller resolved from its token. */
+/**
+ * An EntityManager that forks on first use. Most operations a client repeats (triggerFlow, the engine
+ * and flow reads behind prepared statements) never touch the ORM, and a fork is an identity map, a
+ * unit of work and their garbage per request. Methods are bound to the real fork, so `this` inside
+ * MikroORM is always the fork itself; `instanceof` still holds.
+ */
+export function lazyFork<T extends object>(fork: () => T, prototype: object): T {
+  let real: T | undefined;
+  const target = () => (real ??= fork());
+  return new Proxy({} as T, {
+    get(_shell, key) {
+      const em = target();
+      const value = Reflect.get(em, key, em) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(em) : value;
+    },
+    set: (_shell, key, value) => Reflect.set(target(), key, value),
+    has: (_shell, key) => Reflect.has(target(), key),
+    getPrototypeOf: () => prototype,
+  });
+}
+
+/** One EntityManager fork per operation (made on first use), with the caller resolved from its token. */
 export async function createContext(
   orm: MikroORM,
   services: AppServices,
@@ -30,7 +51,7 @@ export async function createContext(
     clientAddress?: string | null;
   },
 ): Promise<GraphQLContext> {
-  const em = orm.em.fork();
+  const em = lazyFork(() => orm.em.fork(), Object.getPrototypeOf(orm.em) as object);
   const token = bearerFrom(source);
   const access =
     source.access !== undefined && source.access?.token === token

@@ -21,7 +21,18 @@ function findInValue(value: unknown, path: string[]): string[] | undefined {
   return undefined;
 }
 
+/** Yoga's parser cache hands out the same document for the same query text, so each is walked once. */
+const documentFindings = new WeakMap<DocumentNode, string[] | null>();
+
 function findInDocument(document: DocumentNode): string[] | undefined {
+  const known = documentFindings.get(document);
+  if (known !== undefined) return known ?? undefined;
+  const found = walkDocument(document);
+  documentFindings.set(document, found ?? null);
+  return found;
+}
+
+function walkDocument(document: DocumentNode): string[] | undefined {
   let found: string[] | undefined;
   visit(document, {
     [Kind.ARGUMENT]: (node) => {

@@ -48,6 +48,10 @@ export function createYogaServer(
     graphqlEndpoint: '/graphql',
     graphiql: services.config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Kinflow GraphQL' } : false,
     landingPage: false,
+    // Bodies are bounded before Yoga sees them: createHttpServer requires and checks Content-Length on
+    // POST /graphql, handleRest streams through limitedBody. Yoga's own limit would pipe every body
+    // through a TransformStream again, a large share of a small mutation's cost.
+    maxRequestBodySize: false,
     logging: createLogger({ development: services.config.development, quiet: services.config.quiet }),
     maskedErrors: { isDev: services.config.development, maskError: maskTypedErrors },
     // Closed to foreign origins unless KINFLOW_CORS_ORIGINS lists them; same-origin needs no CORS.

@@ -85,6 +85,7 @@ const FLOW = [
 export interface NodeRed {
   url: string;
   version: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -125,6 +126,7 @@ export async function startNodeRed(): Promise<NodeRed> {
   return {
     url,
     version,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
