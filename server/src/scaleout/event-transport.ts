@@ -1,6 +1,4 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 
 /**
  * Where the GraphQL pubsub carries its events. Without REDIS_URL: in process (graphql-yoga's default
@@ -42,6 +40,11 @@ export async function createEventTransport<TTopics extends Record<string, [unkno
   options: EventTransportOptions = {},
 ): Promise<EventTransport<TTopics>> {
   if (!options.redisUrl) return { pubsub: createPubSub<TTopics>(), close: async () => {} };
+  // Loaded only with REDIS_URL: a single instance should not pay for ioredis on every start.
+  const [{ createRedisEventTarget }, { Redis }] = await Promise.all([
+    import('@graphql-yoga/redis-event-target'),
+    import('ioredis'),
+  ]);
   const publishClient = new Redis(options.redisUrl, { lazyConnect: true });
   const subscribeClient = new Redis(options.redisUrl, { lazyConnect: true });
   await Promise.all([publishClient.connect(), subscribeClient.connect()]);
@@ -59,7 +62,7 @@ export async function createEventTransport<TTopics extends Record<string, [unkno
   };
 }
 
-type Target = ReturnType<typeof createRedisEventTarget>;
+type Target = ReturnType<typeof import('@graphql-yoga/redis-event-target').createRedisEventTarget>;
 
 /** Renames every event type to `<prefix><type>` on the way to Redis and back. */
 function prefixEventTarget(target: Target, prefix: string): Target {

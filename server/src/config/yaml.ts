@@ -1,0 +1,8 @@
+import { createRequire } from 'node:module';
+
+// The YAML parser is wanted only for a models file or a YAML bundle, and loading it is a measurable
+// share of a cold start: it is required (its CommonJS build, no require(esm)) on first use.
+const require = createRequire(import.meta.url);
+let yaml: typeof import('yaml') | undefined;
+
+export const loadYaml = (): typeof import('yaml') => (yaml ??= require('yaml') as typeof import('yaml'));

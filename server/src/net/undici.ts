@@ -1,0 +1,5 @@
+// undici is wanted only once a step or channel sends a request, and loading it is a measurable share
+// of a cold start: it is imported on first use.
+let undici: Promise<typeof import('undici')> | undefined;
+
+export const loadUndici = (): Promise<typeof import('undici')> => (undici ??= import('undici'));
