@@ -69,9 +69,13 @@ describe('database', () => {
     const schemaOf = async (orm: Awaited<ReturnType<typeof openDatabase>>) => ({
       sql: await orm.em
         .getConnection()
-        .execute("select type, name, sql from sqlite_master where name not like 'sqlite_%' order by type, name"),
+        .execute(
+          "select type, name, sql from sqlite_master where name not like 'sqlite_%' order by type, name",
+        ),
       applied: (
-        await orm.em.getConnection().execute<Array<{ name: string }>>('select name from kinflow_migrations order by id')
+        await orm.em
+          .getConnection()
+          .execute<Array<{ name: string }>>('select name from kinflow_migrations order by id')
       ).map((row) => row.name),
     });
     const ours = await openDatabase(':memory:');

@@ -27,7 +27,11 @@ interface Variant {
 const variants: Variant[] = [
   { name: 'bare node:http server (floor)', args: ['-e', BARE_SERVER], env: {} },
   { name: 'Kinflow, empty data folder, demo on (default)', args: [BUILT_MAIN], env: {} },
-  { name: 'Kinflow, empty data folder, KINFLOW_DEMO=false', args: [BUILT_MAIN], env: { KINFLOW_DEMO: 'false' } },
+  {
+    name: 'Kinflow, empty data folder, KINFLOW_DEMO=false',
+    args: [BUILT_MAIN],
+    env: { KINFLOW_DEMO: 'false' },
+  },
 ];
 if (process.env.BASELINE_MAIN) {
   const baseline = path.resolve(SERVER_DIR, '..', process.env.BASELINE_MAIN);
@@ -83,7 +87,11 @@ async function coldStart(variant: Variant): Promise<{ readyMs: number; rss: numb
   }
 }
 
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 export async function coldStartBenchmark(): Promise<void> {
   if (!fs.existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run \`pnpm build\` first`);

@@ -16,7 +16,11 @@ const CREATE_TABLE = (table: string) =>
  * snapshot), without loading it: on a migrated database this is two small queries. Returns the names
  * applied.
  */
-export async function applyMigrations(orm: MikroORM, list: MigrationEntry[], table: string): Promise<string[]> {
+export async function applyMigrations(
+  orm: MikroORM,
+  list: MigrationEntry[],
+  table: string,
+): Promise<string[]> {
   const driver = orm.em.getDriver();
   const connection = driver.getConnection();
   const exists = await connection.execute<Array<{ name: string }>>(

@@ -25,10 +25,7 @@ function lookupError(hostname: string, message: string): NodeJS.ErrnoException {
  * for the original host name (so TLS SNI and certificate checks use it and Host stays intact), but the
  * name is answered from the vetted list instead of a fresh DNS query: no rebinding window.
  */
-export async function createPinnedAgent(
-  target: VettedTarget,
-  tls: OutboundTlsOptions = {},
-): Promise<Agent> {
+export async function createPinnedAgent(target: VettedTarget, tls: OutboundTlsOptions = {}): Promise<Agent> {
   const { Agent } = await loadUndici();
   const expected = target.hostname.toLowerCase();
   const lookup = (hostname: string, options: LookupOptions, callback: LookupCallback): void => {

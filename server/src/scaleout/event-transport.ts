@@ -1,3 +1,4 @@
+import type { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
 
 /**
@@ -62,7 +63,7 @@ export async function createEventTransport<TTopics extends Record<string, [unkno
   };
 }
 
-type Target = ReturnType<typeof import('@graphql-yoga/redis-event-target').createRedisEventTarget>;
+type Target = ReturnType<typeof createRedisEventTarget>;
 
 /** Renames every event type to `<prefix><type>` on the way to Redis and back. */
 function prefixEventTarget(target: Target, prefix: string): Target {

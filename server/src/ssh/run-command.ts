@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type * as Ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig } from 'ssh2';
 import {
   SshAbortedError,
@@ -14,7 +15,7 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
 // ssh2 and its crypto take a noticeable share of a cold start, and most households never run a
 // command step: it is loaded on the first command.
-let ssh2: Promise<typeof import('ssh2')> | undefined;
+let ssh2: Promise<typeof Ssh2> | undefined;
 const loadSsh2 = () => (ssh2 ??= import('ssh2'));
 
 export interface SshHostKeyPolicy {

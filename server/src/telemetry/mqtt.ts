@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type Mqtt from 'mqtt';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { RawReading } from './readings.js';
 import type { TelemetrySink } from './intake.js';
@@ -114,7 +115,7 @@ interface Queued {
 
 // mqtt.js is a sizeable share of a cold start and is only wanted with a broker (MQTT_URL): it is
 // loaded when the intake starts, which connects in the background anyway.
-let mqttLibrary: Promise<typeof import('mqtt').default> | undefined;
+let mqttLibrary: Promise<typeof Mqtt> | undefined;
 const loadMqtt = () => (mqttLibrary ??= import('mqtt').then((module) => module.default));
 
 export class MqttIntake {
@@ -159,7 +160,7 @@ export class MqttIntake {
     );
   }
 
-  private connect(mqtt: typeof import('mqtt').default): void {
+  private connect(mqtt: typeof Mqtt): void {
     const persistent = this.options.clientId !== undefined;
     const client = mqtt.connect(this.options.url, {
       clientId: this.options.clientId ?? `kinflow-${randomBytes(6).toString('hex')}`,
