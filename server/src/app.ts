@@ -93,7 +93,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   const checkpointer =
     config.sqlitePath === ':memory:'
       ? undefined
-      : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath);
+      : WalCheckpointer.start(await rawDatabase(orm), config.sqlitePath, { startAfterWalBytes: 1024 * 1024 });
   // Step types that need a setting (llm_call, ha_service, ha_state) are checked against these.
   const stepSettings = { llmModels: config.llmModels, homeAssistant: config.homeAssistant };
   const registry = await discoverStepTypes(undefined, stepSettings);

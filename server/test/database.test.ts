@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/index.js';
 import { migrationsList } from '../src/db/migrations/index.js';
+import { applyMigrations } from '../src/db/migrate.js';
 import { openDatabase } from '../src/db/orm.js';
 
 describe('database', () => {
@@ -61,6 +62,39 @@ describe('database', () => {
     } finally {
       await migrated.close();
       await generated.close();
+    }
+  });
+
+  it('the start-up migration runner and the MikroORM Migrator make the same database and agree on it', async () => {
+    const schemaOf = async (orm: Awaited<ReturnType<typeof openDatabase>>) => ({
+      sql: await orm.em
+        .getConnection()
+        .execute(
+          "select type, name, sql from sqlite_master where name not like 'sqlite_%' order by type, name",
+        ),
+      applied: (
+        await orm.em
+          .getConnection()
+          .execute<Array<{ name: string }>>('select name from kinflow_migrations order by id')
+      ).map((row) => row.name),
+    });
+    const ours = await openDatabase(':memory:');
+    const theirs = await openDatabase(':memory:', { migrate: false });
+    const partly = await openDatabase(':memory:', { migrate: false });
+    try {
+      await theirs.getMigrator().up();
+      expect(await schemaOf(ours)).toEqual(await schemaOf(theirs));
+      expect((await schemaOf(ours)).applied).toEqual(migrationsList.map((m) => m.name));
+      // Started by the Migrator, finished by the runner: only the rest is applied, once.
+      await partly.getMigrator().up({ to: migrationsList[1]!.name });
+      expect(await applyMigrations(partly, migrationsList, 'kinflow_migrations')).toEqual(
+        migrationsList.slice(2).map((m) => m.name),
+      );
+      expect(await applyMigrations(partly, migrationsList, 'kinflow_migrations')).toEqual([]);
+      expect(await schemaOf(partly)).toEqual(await schemaOf(theirs));
+      expect(await partly.getMigrator().getPendingMigrations()).toEqual([]);
+    } finally {
+      await Promise.all([ours.close(), theirs.close(), partly.close()]);
     }
   });
 

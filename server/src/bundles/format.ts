@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { loadYaml } from '../config/yaml.js';
 import { ERROR_STRATEGIES, RUN_MODES } from '../db/entities/index.js';
 
 /** What a bundle says it is; anything else is refused before its contents are read. */
@@ -114,7 +114,7 @@ export const KINFLOW_VERSION: string = (
 export function serializeBundle(bundle: FlowBundle, format: BundleFormat): string {
   return format === 'json'
     ? `${JSON.stringify(bundle, null, 2)}\n`
-    : stringifyYaml(bundle, { lineWidth: 0, aliasDuplicateObjects: false });
+    : loadYaml().stringify(bundle, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 export interface ParseProblem {
@@ -136,7 +136,7 @@ export function parseBundle(
     }
     try {
       // Aliases are a YAML bomb's tool; a bundle never needs many of them.
-      value = parseYaml(input, { maxAliasCount: 100, uniqueKeys: true });
+      value = loadYaml().parse(input, { maxAliasCount: 100, uniqueKeys: true });
     } catch (error) {
       return fail('document', `not YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
     }

@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MikroORM } from '@mikro-orm/better-sqlite';
+import { Migrator } from '@mikro-orm/migrations';
 import { ormOptions } from './orm.js';
 
 const dir = new URL('./migrations', import.meta.url).pathname;
 const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kinflow-migrate-')), 'schema.sqlite');
-const orm = await MikroORM.init(ormOptions(tmp));
+const orm = await MikroORM.init(ormOptions(tmp, [Migrator]));
 const migrator = orm.getMigrator();
 await migrator.up();
 const result = await migrator.createMigration(
@@ -18,6 +19,12 @@ const result = await migrator.createMigration(
 );
 await orm.close();
 console.log(result.diff.up.length ? `created ${result.fileName}` : 'no schema changes');
+if (result.diff.up.length) {
+  // The generated file imports the package, which would load the Migrator on every start.
+  const file = path.join(dir, result.fileName);
+  const text = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, text.replace(`from '@mikro-orm/migrations'`, `from '../migration.js'`));
+}
 
 const files = fs
   .readdirSync(dir)

@@ -55,6 +55,29 @@ describe('WAL checkpoints in a worker', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
   });
 
+  it('with startAfterWalBytes, starts its worker only once the WAL has grown that far', async () => {
+    const { db, file, writeMegabytes, walSize } = await setup();
+    const threshold = 2 * 1024 * 1024;
+    expect(walSize()).toBeLessThan(threshold);
+    const checkpointer = WalCheckpointer.start(db, file, { intervalMs: 20, startAfterWalBytes: threshold });
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(checkpointer.last).toBeNull(); // no worker yet, so no checkpoint has run
+    writeMegabytes(4);
+    for (let result = await nextCheckpoint(checkpointer); result.checkpointed < result.log;) {
+      result = await nextCheckpoint(checkpointer);
+    }
+    await checkpointer.stop();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+
+  it('stopped before its worker started, it gives checkpoints back to the main connection', async () => {
+    const { db, file } = await setup();
+    const checkpointer = WalCheckpointer.start(db, file, { startAfterWalBytes: 1024 * 1024 * 1024 });
+    await checkpointer.stop();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+
   it('without it, the same writes leave a WAL as large as everything written', async () => {
     const { db, writeMegabytes, walSize } = await setup();
     db.pragma('wal_autocheckpoint = 0');

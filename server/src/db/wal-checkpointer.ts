@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { SqliteDatabase } from '../engine/sqlite.js';
@@ -35,9 +36,12 @@ parentPort.on('message', (message) => {
  * paid. Here the main connection never checkpoints and a worker with its own connection runs PASSIVE
  * checkpoints (they never block writers) every `intervalMs`; the WAL is then reused from the start.
  * If the worker fails, automatic checkpoints are switched back on so the WAL cannot grow unbounded.
+ * With `startAfterWalBytes`, the worker (its own V8 isolate, ~16 MB resident) starts only once the WAL
+ * has grown that far, checked every `intervalMs`: an idle server never needs it.
  */
 export class WalCheckpointer {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private watch: NodeJS.Timeout | undefined;
   private stopped?: Promise<void>;
   private readonly listeners = new Set<(result: CheckpointResult) => void>();
   last: CheckpointResult | null = null;
@@ -47,9 +51,31 @@ export class WalCheckpointer {
     file: string,
     intervalMs: number,
     private readonly onError: (error: unknown) => void,
+    startAfterWalBytes = 0,
   ) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     db.pragma('wal_autocheckpoint = 0');
+    if (startAfterWalBytes <= 0) {
+      this.startWorker(file, intervalMs);
+      return;
+    }
+    const walSize = () => {
+      try {
+        return fs.statSync(`${file}-wal`).size;
+      } catch {
+        return 0;
+      }
+    };
+    this.watch = setInterval(() => {
+      if (walSize() < startAfterWalBytes) return;
+      clearInterval(this.watch);
+      this.watch = undefined;
+      this.startWorker(file, intervalMs);
+    }, intervalMs);
+    this.watch.unref();
+  }
+
+  private startWorker(file: string, intervalMs: number): void {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs } });
     this.worker.unref();
     this.worker.on('message', (message: CheckpointResult | { error: string }) => {
@@ -64,13 +90,14 @@ export class WalCheckpointer {
   static start(
     db: SqliteDatabase,
     file: string,
-    options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
+    options: { intervalMs?: number; onError?: (error: unknown) => void; startAfterWalBytes?: number } = {},
   ): WalCheckpointer {
     return new WalCheckpointer(
       db,
       file,
       options.intervalMs ?? 1000,
       options.onError ?? ((error) => console.error(error)),
+      options.startAfterWalBytes,
     );
   }
 
@@ -81,10 +108,13 @@ export class WalCheckpointer {
 
   /** Runs a last checkpoint in the worker and ends it; the main connection checkpoints again itself. */
   stop(): Promise<void> {
+    clearInterval(this.watch);
+    const worker = this.worker;
     this.stopped ??= new Promise<void>((resolve) => {
-      this.worker.once('exit', () => resolve());
-      this.worker.postMessage('stop');
-      setTimeout(() => void this.worker.terminate(), 2000).unref();
+      if (!worker) return resolve();
+      worker.once('exit', () => resolve());
+      worker.postMessage('stop');
+      setTimeout(() => void worker.terminate(), 2000).unref();
     }).then(() => this.restoreAutoCheckpoint());
     return this.stopped;
   }
@@ -92,7 +122,7 @@ export class WalCheckpointer {
   private fail(error: unknown): void {
     this.onError(error);
     this.restoreAutoCheckpoint();
-    void this.worker.terminate();
+    void this.worker?.terminate();
   }
 
   private restoreAutoCheckpoint(): void {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { loadYaml } from '../config/yaml.js';
 import { z } from 'zod';
 
 export const LLM_CAPABILITIES = ['json_schema', 'json_object', 'vision'] as const;
@@ -63,7 +63,7 @@ export function parseLlmModels(
   try {
     document = text.startsWith('{')
       ? JSON.parse(text)
-      : parseYaml(fs.readFileSync(path.resolve(text), 'utf8'));
+      : loadYaml().parse(fs.readFileSync(path.resolve(text), 'utf8'));
   } catch (error) {
     throw new LlmModelsError(`cannot read the model registry: ${(error as Error).message}`);
   }

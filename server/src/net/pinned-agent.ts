@@ -1,6 +1,7 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { VettedTarget } from './target.js';
+import { loadUndici } from './undici.js';
 
 export interface OutboundTlsOptions {
   /** Extra trusted CA certificates (PEM), e.g. for a LAN device with its own CA. */
@@ -24,7 +25,8 @@ function lookupError(hostname: string, message: string): NodeJS.ErrnoException {
  * for the original host name (so TLS SNI and certificate checks use it and Host stays intact), but the
  * name is answered from the vetted list instead of a fresh DNS query: no rebinding window.
  */
-export function createPinnedAgent(target: VettedTarget, tls: OutboundTlsOptions = {}): Agent {
+export async function createPinnedAgent(target: VettedTarget, tls: OutboundTlsOptions = {}): Promise<Agent> {
+  const { Agent } = await loadUndici();
   const expected = target.hostname.toLowerCase();
   const lookup = (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
     if (hostname.toLowerCase() !== expected) {

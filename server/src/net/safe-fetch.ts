@@ -1,7 +1,8 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { OutboundPolicy } from './address-policy.js';
 import { OutboundBlockedError, OutboundRequestError } from './errors.js';
 import { createPinnedAgent, type OutboundTlsOptions } from './pinned-agent.js';
+import { loadUndici } from './undici.js';
 import { redactUrl, vetOutboundUrl, type OutboundResolver, type VettedTarget } from './target.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -207,7 +208,8 @@ export async function safeFetch(
     const shown = redactUrl(target.url);
     const requestUrl = withoutUserinfo(target.url, hop.headers);
     const owned = !options.createDispatcher;
-    const dispatcher = options.createDispatcher?.(target) ?? createPinnedAgent(target, options.tls);
+    const { request } = await loadUndici();
+    const dispatcher = options.createDispatcher?.(target) ?? (await createPinnedAgent(target, options.tls));
     try {
       const res = await request(requestUrl, {
         method: hop.method as Dispatcher.HttpMethod,

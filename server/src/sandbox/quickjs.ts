@@ -1,14 +1,9 @@
-import imported from '@jitl/quickjs-wasmfile-release-sync';
-import {
-  newQuickJSWASMModuleFromVariant,
-  type QuickJSContext,
-  type QuickJSHandle,
-  type QuickJSSyncVariant,
-  type QuickJSWASMModule,
+import type {
+  QuickJSContext,
+  QuickJSHandle,
+  QuickJSSyncVariant,
+  QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
-
-// The variant's typings describe its CommonJS face; under ESM the default export is the variant itself.
-const variant = ((imported as { default?: QuickJSSyncVariant }).default ?? imported) as QuickJSSyncVariant;
 
 /** What a script may use; the step's config picks within these. */
 export const SCRIPT_LIMITS = {
@@ -110,7 +105,18 @@ let loaded: QuickJSWASMModule | undefined;
 
 /** Loads the WebAssembly module once (about 15 ms); every script gets its own runtime inside it. */
 export async function loadScriptSandbox(): Promise<QuickJSWASMModule> {
-  modulePromise ??= newQuickJSWASMModuleFromVariant(variant).then((module) => (loaded = module));
+  // Imported here, not at the top: the emscripten glue is a sizeable load that only scripts need.
+  modulePromise ??= Promise.all([
+    import('@jitl/quickjs-wasmfile-release-sync'),
+    import('quickjs-emscripten-core'),
+  ])
+    .then(([{ default: imported }, { newQuickJSWASMModuleFromVariant }]) =>
+      // The variant's typings describe its CommonJS face; under ESM the default export is the variant itself.
+      newQuickJSWASMModuleFromVariant(
+        ((imported as { default?: QuickJSSyncVariant }).default ?? imported) as QuickJSSyncVariant,
+      ),
+    )
+    .then((module) => (loaded = module));
   return modulePromise;
 }
 

@@ -1,6 +1,5 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import type { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
-import { Redis } from 'ioredis';
 
 /**
  * Where the GraphQL pubsub carries its events. Without REDIS_URL: in process (graphql-yoga's default
@@ -42,6 +41,11 @@ export async function createEventTransport<TTopics extends Record<string, [unkno
   options: EventTransportOptions = {},
 ): Promise<EventTransport<TTopics>> {
   if (!options.redisUrl) return { pubsub: createPubSub<TTopics>(), close: async () => {} };
+  // Loaded only with REDIS_URL: a single instance should not pay for ioredis on every start.
+  const [{ createRedisEventTarget }, { Redis }] = await Promise.all([
+    import('@graphql-yoga/redis-event-target'),
+    import('ioredis'),
+  ]);
   const publishClient = new Redis(options.redisUrl, { lazyConnect: true });
   const subscribeClient = new Redis(options.redisUrl, { lazyConnect: true });
   await Promise.all([publishClient.connect(), subscribeClient.connect()]);

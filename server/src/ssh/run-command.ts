@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type * as Ssh2 from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
 import {
   SshAbortedError,
   SshAuthError,
@@ -11,6 +12,11 @@ import {
 import { fingerprintMatches, normalizeFingerprint, sha256Fingerprint } from './fingerprint.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+// ssh2 and its crypto take a noticeable share of a cold start, and most households never run a
+// command step: it is loaded on the first command.
+let ssh2: Promise<typeof Ssh2> | undefined;
+const loadSsh2 = () => (ssh2 ??= import('ssh2'));
 
 export interface SshHostKeyPolicy {
   /** Stored fingerprint, `SHA256:base64` as `ssh-keygen -l` prints it (MD5 hex is accepted too). */
@@ -112,6 +118,7 @@ export async function runSshCommand(options: SshCommandOptions): Promise<SshComm
   if (stored !== undefined && expected === undefined) {
     throw new SshHostKeyError(`stored host key fingerprint "${stored}" is not a SHA256 or MD5 fingerprint`);
   }
+  const { Client } = await loadSsh2();
   if (options.signal?.aborted) throw new SshAbortedError('SSH command aborted before it started');
 
   const started = performance.now();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type Mqtt from 'mqtt';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { RawReading } from './readings.js';
 import type { TelemetrySink } from './intake.js';
 
@@ -112,8 +113,14 @@ interface Queued {
   failed: (error: unknown) => void;
 }
 
+// mqtt.js is a sizeable share of a cold start and is only wanted with a broker (MQTT_URL): it is
+// loaded when the intake starts, which connects in the background anyway.
+let mqttLibrary: Promise<typeof Mqtt> | undefined;
+const loadMqtt = () => (mqttLibrary ??= import('mqtt').then((module) => module.default));
+
 export class MqttIntake {
   private client: MqttClient | null = null;
+  private starting: Promise<void> | undefined;
   private queue: Queued[] = [];
   private draining: Promise<void> = Promise.resolve();
   private drainScheduled = false;
@@ -145,7 +152,15 @@ export class MqttIntake {
 
   /** Connects in the background: an unreachable broker must not keep the server from starting. */
   start(): void {
-    if (this.client) return;
+    this.starting ??= loadMqtt().then(
+      (mqtt) => {
+        if (!this.stopping) this.connect(mqtt);
+      },
+      (error: unknown) => this.options.onStatus?.('error', error as Error),
+    );
+  }
+
+  private connect(mqtt: typeof Mqtt): void {
     const persistent = this.options.clientId !== undefined;
     const client = mqtt.connect(this.options.url, {
       clientId: this.options.clientId ?? `kinflow-${randomBytes(6).toString('hex')}`,
@@ -187,10 +202,15 @@ export class MqttIntake {
 
   /** Commits and acknowledges the message in hand, then disconnects; later ones stay with the broker. */
   async stop(): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    this.client = null;
+    const wasStopping = this.stopping;
     this.stopping = true;
+    await this.starting;
+    const client = this.client;
+    if (!client) {
+      if (this.starting && !wasStopping) this.rejectReady(new Error('MQTT intake stopped'));
+      return;
+    }
+    this.client = null;
     this.rejectReady(new Error('MQTT intake stopped'));
     this.scheduleDrain();
     await this.handling;

@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration } from '../migration.js';
 
 export class Migration20261123070244 extends Migration {
   override async up(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration } from '../migration.js';
 
 /**
  * Drops telemetry_samples_node_id_index: the (node_id, metric, recorded_at) index already serves

@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration } from '../migration.js';
 
 /**
  * Tablets: voice and locale, revocation, pairing codes, prompt targets and answers, announcement /

@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration } from '../migration.js';
 
 /**
  * The replayable execution event log (cursor = id) and the time a person last looked at what needs

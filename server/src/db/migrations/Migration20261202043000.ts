@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration } from '../migration.js';
 
 /**
  * Step configs store references (nodes, flows, tablets) as database ids. Before this release a config

@@ -1,4 +1,4 @@
-import { Migration } from '@mikro-orm/migrations';
+import { Migration } from '../migration.js';
 
 /** flows.updated_by: who saved a flow last (a display name), for the editor's conflict dialog. */
 export class Migration20261202073500 extends Migration {
