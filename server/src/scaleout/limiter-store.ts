@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -39,6 +39,8 @@ export function memoryLimiterStore(prefix = 'kinflow:'): LimiterStore {
 export async function createLimiterStore(options: LimiterStoreOptions = {}): Promise<LimiterStore> {
   const prefix = options.prefix ?? 'kinflow:';
   if (!options.redisUrl) return memoryLimiterStore(prefix);
+  // ioredis is loaded only when Redis is configured (start-up time).
+  const { Redis } = await import('ioredis');
   const client = new Redis(options.redisUrl, {
     lazyConnect: true,
     // A limiter must answer now: while Redis is away the insurance limiter counts instead of
