@@ -9,7 +9,7 @@ import {
   type RunMode,
 } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
-import { revealPlaceholders, sealConfig, type SecretSealer } from '../crypto/sealed-config.js';
+import { openSealed, revealPlaceholders, sealConfig, type SecretSealer } from '../crypto/sealed-config.js';
 import {
   FlowValidationError,
   NameTakenError,
@@ -330,7 +330,9 @@ export class FlowService {
   /** The problems a graph would have if it were saved now; writes nothing (bundle import previews). */
   async check(em: EntityManager, graph: GraphInput): Promise<ValidationIssue[]> {
     try {
-      await this.validate(em, graph.steps.map(draftOf), graph.edges);
+      // A reused template's config arrives sealed (bundle import); validation sees it opened.
+      const drafts = graph.steps.map((step) => ({ ...draftOf(step), config: this.revealed(step.config) }));
+      await this.validate(em, drafts, graph.edges);
       return [];
     } catch (error) {
       if (error instanceof FlowValidationError) return error.issues;
@@ -373,7 +375,8 @@ export class FlowService {
         });
         return { key: step.key, type: step.type, config: own };
       }
-      return { key: step.key, type: step.type, config: { ...template.config, ...own } };
+      const base = this.secrets ? openSealed(template.config, this.secrets) : template.config;
+      return { key: step.key, type: step.type, config: { ...base, ...own } };
     });
     const { issues, configs } = validateGraph(drafts, edges, this.registry);
     issues.unshift(...templateIssues);

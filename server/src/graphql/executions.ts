@@ -14,7 +14,9 @@ import {
   FlowExecution,
   FlowExecutionEvent,
   FlowExecutionStep,
+  FlowStep,
 } from '../db/entities/index.js';
+import { NotFoundError } from '../flows/errors.js';
 import { EngineError } from '../engine/errors.js';
 import type { ExecutionRecord, PipelineExecutionEvent } from '../engine/types.js';
 import { builder } from './builder.js';
@@ -514,9 +516,20 @@ builder.mutationFields((t) => ({
         type: 'JSONObject',
         description: 'Sample pipeline data (`trigger`, `steps`, `vars` …).',
       }),
+      flowId: t.arg.globalID({
+        description:
+          'With `stepKey`: the saved step this config edits, so `{"$secret": "set"}` uses its stored secret (never shown in the result).',
+      }),
+      stepKey: t.arg.string({ description: 'Key of that saved step.' }),
     },
-    resolve: (_root, args, { services }) =>
-      services.engine.testStep({ type: args.type, config: args.config, data: args.data ?? {} }),
+    resolve: async (_root, args, { em, services }) =>
+      services.engine.testStep({
+        type: args.type,
+        config: args.config,
+        data: args.data ?? {},
+        ...(args.flowId &&
+          args.stepKey && { stored: await savedStepConfig(em, args.flowId.id, args.stepKey, args.type) }),
+      }),
   }),
 }));
 
@@ -554,3 +567,15 @@ builder.subscriptionFields((t) => ({
     resolve: (event) => event,
   }),
 }));
+
+/** A saved step's stored config, its template's below its own (both sealed as stored). */
+async function savedStepConfig(
+  em: GraphQLContext['em'],
+  flowId: string,
+  stepKey: string,
+  type: string,
+): Promise<Record<string, unknown>> {
+  const step = await em.findOne(FlowStep, { flow: flowId, key: stepKey }, { populate: ['actionTemplate'] });
+  if (!step || step.type !== type) throw new NotFoundError(`${type} step`, stepKey);
+  return { ...(step.actionTemplate?.config ?? {}), ...step.config };
+}
