@@ -12,7 +12,8 @@ const TEMPLATE_TOKEN = 'TPLSECRET-3b9e1d';
 const BUNDLE_TOKEN = 'BUNDLESECRET-8c21fa';
 const OLD_TOKEN = 'OLDSECRET-52d7c0';
 const OLD_AUTH = 'Bearer OLDAUTH-6e0b44';
-const SECRETS = [TEMPLATE_TOKEN, BUNDLE_TOKEN, OLD_TOKEN, 'OLDAUTH'];
+const NESTED_TOKEN = 'NESTEDSECRET-a41f93';
+const SECRETS = [TEMPLATE_TOKEN, BUNDLE_TOKEN, OLD_TOKEN, 'OLDAUTH', NESTED_TOKEN];
 
 let server: TestServer;
 let receiver: http.Server;
@@ -115,6 +116,40 @@ describe('secret values in action templates', () => {
     const execution = await runToEnd(server, flowId);
     expect(execution.status, JSON.stringify(execution.error)).toBe('COMPLETED');
     expect(received.map((r) => r.path)).toContain(`/hook/${TEMPLATE_TOKEN}`);
+    expectNoSecret('run', execution);
+    expectNoSecret('export', await server.gql(EXPORT, { id: flowId }));
+    expectDatabaseClean(server.dataDir);
+  });
+});
+
+describe('secret values of the action a for_each_node runs', () => {
+  it('are sealed, masked and opened for each node', async () => {
+    const node = await server.gql(
+      `mutation { createNode(input: { name: "nested-gateway", kind: "gateway", tags: ["nested"] }) { __typename } }`,
+    );
+    expect(node.data.createNode.__typename, JSON.stringify(node)).toBe('MutationCreateNodeSuccess');
+    const flowId = await createFlowOrFail(
+      server,
+      'Nested secrets',
+      [
+        { key: 'start', type: 'manual' },
+        {
+          key: 'each',
+          type: 'for_each_node',
+          config: {
+            selector: { tags: ['nested'] },
+            action: { type: 'webhook_out', config: { url: hook(NESTED_TOKEN), message: 'node {node_name}' } },
+          },
+        },
+      ],
+      [{ source: 'start', target: 'each' }],
+    );
+    const flow = await server.gql(GET_FLOW, { id: flowId });
+    const each = flow.data.flow.steps.find((s: any) => s.key === 'each');
+    expect(each.config.action.config.url).toEqual({ $secret: 'set' });
+    const execution = await runToEnd(server, flowId);
+    expect(execution.status, JSON.stringify(execution.error)).toBe('COMPLETED');
+    expect(received.map((r) => r.path)).toContain(`/hook/${NESTED_TOKEN}`);
     expectNoSecret('run', execution);
     expectNoSecret('export', await server.gql(EXPORT, { id: flowId }));
     expectDatabaseClean(server.dataDir);

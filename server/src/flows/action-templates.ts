@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/better-sqlite';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { openSealed, revealPlaceholders, sealConfig, type SecretSealer } from '../crypto/sealed-config.js';
+import { openSealed, revealPlaceholders, type SecretSealer } from '../crypto/sealed-config.js';
 import { FlowActionTemplate, FlowStep } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
+import { sealStepConfig } from './seal-stored.js';
 import { FlowValidationError, NameTakenError, NotFoundError, type ValidationIssue } from './errors.js';
 import { resolveReferences } from './references.js';
 
@@ -40,7 +41,7 @@ export class ActionTemplateService {
   }
 
   private sealed(type: string, config: Record<string, unknown>): Record<string, unknown> {
-    return this.secrets ? sealConfig(this.registry.jsonSchema(type), config, this.secrets) : config;
+    return this.secrets ? sealStepConfig(this.registry, type, config, this.secrets) : config;
   }
 
   /** A stored template config with its secrets opened (comparing a bundle's template with it). */

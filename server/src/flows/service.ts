@@ -9,7 +9,8 @@ import {
   type RunMode,
 } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
-import { openSealed, revealPlaceholders, sealConfig, type SecretSealer } from '../crypto/sealed-config.js';
+import { openSealed, revealPlaceholders, type SecretSealer } from '../crypto/sealed-config.js';
+import { sealStepConfig } from './seal-stored.js';
 import {
   FlowValidationError,
   NameTakenError,
@@ -433,7 +434,7 @@ export class FlowService {
     const values = definedOnly({
       key: input.key,
       type: input.type,
-      config: this.secrets ? sealConfig(this.registry.jsonSchema(input.type), plain, this.secrets) : plain,
+      config: this.secrets ? sealStepConfig(this.registry, input.type, plain, this.secrets) : plain,
       label: input.label,
       positionX: input.positionX,
       positionY: input.positionY,
