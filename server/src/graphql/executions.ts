@@ -16,7 +16,6 @@ import {
   FlowExecutionStep,
   FlowStep,
 } from '../db/entities/index.js';
-import { NotFoundError } from '../flows/errors.js';
 import { EngineError } from '../engine/errors.js';
 import type { ExecutionRecord, PipelineExecutionEvent } from '../engine/types.js';
 import { builder } from './builder.js';
@@ -518,7 +517,7 @@ builder.mutationFields((t) => ({
       }),
       flowId: t.arg.globalID({
         description:
-          'With `stepKey`: the saved step this config edits, so `{"$secret": "set"}` uses its stored secret (never shown in the result).',
+          'With `stepKey`: the step this config edits; once saved, `{"$secret": "set"}` uses its stored secret (never shown in the result).',
       }),
       stepKey: t.arg.string({ description: 'Key of that saved step.' }),
     },
@@ -568,14 +567,17 @@ builder.subscriptionFields((t) => ({
   }),
 }));
 
-/** A saved step's stored config, its template's below its own (both sealed as stored). */
+/**
+ * A saved step's stored config, its template's below its own (both sealed as stored). A step not
+ * saved yet (or saved as another type) has none: its placeholders then stand for nothing.
+ */
 async function savedStepConfig(
   em: GraphQLContext['em'],
   flowId: string,
   stepKey: string,
   type: string,
-): Promise<Record<string, unknown>> {
+): Promise<Record<string, unknown> | undefined> {
   const step = await em.findOne(FlowStep, { flow: flowId, key: stepKey }, { populate: ['actionTemplate'] });
-  if (!step || step.type !== type) throw new NotFoundError(`${type} step`, stepKey);
+  if (!step || step.type !== type) return undefined;
   return { ...(step.actionTemplate?.config ?? {}), ...step.config };
 }
