@@ -186,7 +186,7 @@ export async function startKinflow(options: StartOptions = {}): Promise<StartedK
   });
   flows.onChange((flowId) => triggers.syncFlow(flowId));
   flows.stopRunsWith((flowId) => engine.stopFlowRuns(flowId));
-  const actionTemplates = new ActionTemplateService(registry);
+  const actionTemplates = new ActionTemplateService(registry, secrets);
   const access = new AccessEvents();
   const stopAccessRelay = config.redisUrl ? relayAccessEvents(access, pubsub) : async () => {};
   const stopCacheRelay = config.redisUrl

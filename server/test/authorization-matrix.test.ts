@@ -11,6 +11,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchema } from '../src/graphql/schema.js';
+import { createCallers } from './callers.js';
 import { ADMIN, startTestServer, type TestServer } from './harness.js';
 
 /**
@@ -47,7 +48,7 @@ const RULES: Record<string, Rule> = {
   'Query.gatewayNodes': 'read',
   'Query.latestTelemetry': 'read',
   'Query.metricPreview': 'read',
-  // node(id:)/nodes(ids:) apply the rules of the type they find (trust.test.ts checks User).
+  // node(id:)/nodes(ids:) apply the rules of the type they find (node-authorization.test.ts).
   'Query.node': 'public',
   'Query.nodes': 'public',
   'Query.stepTypes': 'read',
@@ -193,30 +194,11 @@ function operationFor(root: (typeof ROOTS)[number], field: GraphQLField<unknown,
 }
 
 let server: TestServer;
-const tokens: Record<string, string | null> = {};
+let tokens: Record<string, string | null> = {};
 beforeAll(async () => {
   server = await startTestServer({ demo: true });
   const admin = await server.loginAs(ADMIN.email, ADMIN.password);
-  tokens.anonymous = null;
-  tokens.device = server.credentials.deviceToken!;
-  tokens.admin = admin;
-  for (const role of ['VIEWER', 'CAREGIVER']) {
-    const email = `${role.toLowerCase()}@matrix.test`;
-    await server.gql(
-      `mutation { createUser(email: "${email}", name: "M", role: ${role}, password: "matrix-password") { __typename } }`,
-      {},
-      admin,
-    );
-    tokens[role.toLowerCase()] = await server.loginAs(email, 'matrix-password');
-  }
-  for (const scope of ['READ', 'WRITE', 'TRIGGER', 'INGEST', 'RESPOND']) {
-    const created = await server.gql(
-      `mutation { createApiKey(name: "${scope}", scopes: [${scope}]) { ... on MutationCreateApiKeySuccess { data { token } } } }`,
-      {},
-      admin,
-    );
-    tokens[`key:${scope}`] = created.data.createApiKey.data.token;
-  }
+  tokens = (await createCallers(server, admin)).tokens;
 });
 afterAll(() => server.stop());
 

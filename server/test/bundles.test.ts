@@ -99,6 +99,8 @@ describe('bundles: export', () => {
       },
     ]);
     expect(bundle.secrets).toEqual([
+      // The template's webhook URL is its credential.
+      expect.objectContaining({ template: 'Family Slack', field: 'config.url', fill: 'on_import' }),
       expect.objectContaining({ step: 'inbound', field: 'webhookUrl', fill: 'after_import' }),
       expect.objectContaining({
         step: 'status_api',
@@ -191,12 +193,17 @@ describe('bundles: preview and import', () => {
     });
     expect(report.templates).toEqual([expect.objectContaining({ name: 'Family Slack', action: 'REUSE' })]);
 
-    // The unchanged bundle on its own server: only the name is taken, and the choices resolve it.
-    const clash = (await source.gql(PREVIEW, { document, options: { secrets: secretsFor(bundle) } })).data
+    // The unchanged bundle on its own server: only the name is taken, and the choices resolve it. The
+    // template's URL is not given: the one here is reused with its own (another URL would be a clash).
+    const stepSecrets = secretsFor(bundle).filter((secret: any) => !secret.template);
+    const clash = (await source.gql(PREVIEW, { document, options: { secrets: stepSecrets } })).data
       .previewImport.data;
     expect(clash.problems.map((p: any) => p.code)).toEqual(['name_taken']);
+    const withOtherUrl = (await source.gql(PREVIEW, { document, options: { secrets: secretsFor(bundle) } }))
+      .data.previewImport.data;
+    expect(withOtherUrl.templates[0]).toMatchObject({ action: 'CLASH' });
     const renamed = (
-      await source.gql(PREVIEW, { document, options: { onNameClash: 'RENAME', secrets: secretsFor(bundle) } })
+      await source.gql(PREVIEW, { document, options: { onNameClash: 'RENAME', secrets: stepSecrets } })
     ).data.previewImport.data;
     expect(renamed).toMatchObject({
       valid: true,

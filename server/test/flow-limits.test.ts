@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness.js';
+import { API_KEY, startTestServer, type TestServer } from './harness.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -84,5 +84,50 @@ describe('flow size limits, each a typed error naming the field', () => {
       { id },
     );
     expect(after.data.node).toEqual({ version, stepCount: 400 });
+  });
+});
+
+describe('a huge label', () => {
+  // The body limit (2 MB on /graphql) is checked before anything is parsed, so a 5 MB label is refused
+  // by size without its field being read; below the body limit the field limit answers, by name.
+  it('of 5 MB is refused by the body limit with a typed 413, before parsing; the server keeps answering', async () => {
+    const body = JSON.stringify({
+      query: CREATE,
+      variables: {
+        input: {
+          name: 'Huge',
+          steps: [{ key: 'start', type: 'manual', label: 'x'.repeat(5 * 1024 * 1024) }],
+        },
+      },
+    });
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+      body,
+    }).catch((error: unknown) => error);
+    // The answer is written in full before the connection closes, so the client reads it.
+    expect(response).toBeInstanceOf(Response);
+    const refused = response as Response;
+    expect(refused.status).toBe(413);
+    const answer = (await refused.json()) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
+    expect(answer.errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(answer.errors[0]!.message).toMatch(/larger than 2097152 bytes/);
+    expect((await server.gql(`{ flows { totalCount } }`)).errors).toBeUndefined();
+  });
+
+  it('under the body limit (1.5 MB) is refused by the label limit, naming the field', async () => {
+    const label = await issuesOf({
+      name: 'Big label',
+      steps: [{ key: 'start', type: 'manual', config: {}, label: 'x'.repeat(1536 * 1024) }],
+    });
+    expect(label.__typename).toBe('InvalidInputError');
+    expect(label.issues![0]!.field).toBe('input.steps.0.label');
+    expect(label.issues![0]!.message).toMatch(/200/);
+    const flows = await server.gql(`{ flows(first: 100) { edges { node { name } } } }`);
+    expect(flows.data.flows.edges.map((e: { node: { name: string } }) => e.node.name)).not.toContain(
+      'Big label',
+    );
   });
 });

@@ -31,9 +31,13 @@ export interface GqlResponse<T> {
 
 /** A real server on a free port with its own data folder; `token` defaults to the full-scope API key. */
 export async function startTestServer(
-  options: { demo?: boolean; /** Extra environment, e.g. MQTT_URL. */ env?: Record<string, string> } = {},
+  options: {
+    demo?: boolean;
+    /** Extra environment, e.g. MQTT_URL. */ env?: Record<string, string>;
+    /** An existing data folder (a restart); a fresh one by default. */ dataDir?: string;
+  } = {},
 ): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kinflow-test-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kinflow-test-'));
   const server = await startKinflow({
     dataDir,
     port: 0,

@@ -9,6 +9,8 @@ export interface ServerProcess {
   port: number;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything the process wrote to stdout so far. */
+  stdout(): string;
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   kill(): Promise<void>;
 }
@@ -21,7 +23,7 @@ export async function startServerProcess(
   port: number,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const { proc, stderr } = spawnServer(dataDir, port, env);
+  const { proc, stderr, stdout } = spawnServer(dataDir, port, env);
   for (let i = 0; i < 900; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
@@ -36,6 +38,7 @@ export async function startServerProcess(
     proc,
     port,
     stderr,
+    stdout,
     async gql(query, variables) {
       const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
@@ -71,8 +74,10 @@ export function spawnServer(dataDir: string, port: number, env: Record<string, s
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   proc.stderr?.on('data', (chunk) => (stderr += chunk));
-  return { proc, stderr: () => stderr };
+  proc.stdout?.on('data', (chunk) => (stdout += chunk));
+  return { proc, stderr: () => stderr, stdout: () => stdout };
 }
 
 /** Polls `check` every 50 ms until it returns a value, at most `tries` times. */

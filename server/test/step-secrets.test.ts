@@ -11,7 +11,8 @@ import { ADMIN, startTestServer, type TestServer } from './harness.js';
 const AUTHORIZATION = 'Bearer AUTHSECRET-7f3a9c';
 const SLACK_TOKEN = 'SLACKSECRET-51b2e0';
 const TEAMS_TOKEN = 'TEAMSSECRET-c40d18';
-const SECRETS = [AUTHORIZATION, 'AUTHSECRET', SLACK_TOKEN, TEAMS_TOKEN];
+const HOOK_TOKEN = 'HOOKSECRET-9e6a27';
+const SECRETS = [AUTHORIZATION, 'AUTHSECRET', SLACK_TOKEN, TEAMS_TOKEN, HOOK_TOKEN];
 
 let server: TestServer;
 let receiver: http.Server;
@@ -76,10 +77,12 @@ const steps = () => [
       ],
     },
   },
+  { key: 'hook', type: 'webhook_out', config: { url: `${base()}/hook/${HOOK_TOKEN}`, message: 'hi' } },
 ];
 const edges = [
   { source: 'start', target: 'call' },
   { source: 'call', target: 'tell' },
+  { source: 'tell', target: 'hook' },
 ];
 
 const RUN = `query($id: ID!) { execution(id: $id) { status error { message } snapshot data
@@ -160,7 +163,7 @@ describe('secret step settings', () => {
     expect(execution.status, JSON.stringify(execution.error)).toBe('COMPLETED');
     expect(received.find((r) => r.path === '/call')?.authorization).toBe(AUTHORIZATION);
     expect(received.map((r) => r.path)).toEqual(
-      expect.arrayContaining([`/slack/${SLACK_TOKEN}`, `/teams/${TEAMS_TOKEN}`]),
+      expect.arrayContaining([`/slack/${SLACK_TOKEN}`, `/teams/${TEAMS_TOKEN}`, `/hook/${HOOK_TOKEN}`]),
     );
     expectNoSecret('execution (snapshot, data, timeline)', execution);
     expect(JSON.stringify(execution.snapshot)).not.toContain('$sealed');
@@ -168,7 +171,7 @@ describe('secret step settings', () => {
 
     for (const [who, token] of await readers()) {
       const read = await server.gql(GET_FLOW, { id: flow.id }, token);
-      expect(read.data.flow.steps.length, who).toBe(3);
+      expect(read.data.flow.steps.length, who).toBe(4);
       expectNoSecret(`flow as ${who}`, read);
       expectNoSecret(`run as ${who}`, await server.gql(RUN, { id: runId }, token));
       expectNoSecret(

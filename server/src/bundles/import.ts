@@ -7,7 +7,7 @@ import type { StepTypeRegistry } from '../steps/registry.js';
 import { parseBundle, type BundleSecret, type FlowBundle, type ReferenceKind } from './format.js';
 import { migrateConfig } from './migrations.js';
 import { ReferenceResolver, storedValueFor } from './references.js';
-import { pathOf, setAt } from './secrets.js';
+import { pathOf, setAt, valueAt } from './secrets.js';
 
 export type ClashChoice = 'fail' | 'rename' | 'replace';
 export type TemplateClashChoice = ClashChoice | 'use_existing';
@@ -125,7 +125,12 @@ type Config = Record<string, unknown>;
  */
 export async function planImport(
   em: EntityManager,
-  services: { registry: StepTypeRegistry; flows: FlowService },
+  services: {
+    registry: StepTypeRegistry;
+    flows: FlowService;
+    /** Opens a stored template's sealed secrets, to compare it with the bundle's. */
+    actionTemplates?: Pick<ActionTemplateService, 'opened'>;
+  },
   input: string | Config,
   options: ImportOptions = {},
 ): Promise<{ report: ImportReport; plan?: Plan }> {
@@ -337,6 +342,14 @@ export async function planImport(
     }
     templateConfigs.set(template.name, prepared.config);
     const existing = await em.findOne(FlowActionTemplate, { name: template.name });
+    const existingConfig = existing
+      ? (services.actionTemplates?.opened(existing.config) ?? existing.config)
+      : undefined;
+    // A secret the bundle left out and the import does not supply: the template here keeps its own.
+    const comparable = structuredClone(prepared.config);
+    for (const secret of bundle.secrets)
+      if (secret.template === template.name && !provided(secret) && existingConfig)
+        setAt(comparable, pathOf(secret.field), valueAt(existingConfig, pathOf(secret.field)));
     const base = {
       bundleName: template.name,
       type: template.type,
@@ -345,8 +358,10 @@ export async function planImport(
     };
     if (!existing) {
       plan.templates.push({ ...base, action: 'create', name: template.name });
-    } else if (existing.type === template.type && isDeepStrictEqual(existing.config, prepared.config)) {
+    } else if (existing.type === template.type && isDeepStrictEqual(existingConfig, comparable)) {
       entry.action = 'reuse';
+      // The template here runs, with its own secrets (which the bundle may have left out).
+      templateConfigs.set(template.name, existing.config);
       plan.templates.push({ ...base, action: 'reuse', name: existing.name, existingId: existing.id });
     } else if (
       onTemplateClash === 'fail' ||
@@ -381,6 +396,13 @@ export async function planImport(
   for (const entry of report.templates) {
     if (entry.problems.length) entry.status = 'problem';
     problems.push(...entry.problems);
+  }
+  // A template reused as it is here needs none of the secrets the bundle left out.
+  const reused = new Set(report.templates.filter((t) => t.action === 'reuse').map((t) => t.name));
+  for (let index = problems.length - 1; index >= 0; index--) {
+    const problem = problems[index]!;
+    if (problem.code === 'missing_secret' && problem.template && reused.has(problem.template))
+      problems.splice(index, 1);
   }
 
   // Steps: migrate, fill in, then validate the whole graph the way a save would.
@@ -432,8 +454,16 @@ export async function planImport(
   }
   for (const issue of await flows.check(em, { steps: checked, edges: bundle.edges })) {
     const owner = { step: issue.stepKey };
-    // A secret still to be supplied is reported as such, not as the schema error its absence causes.
-    if (issue.code === 'invalid_config' && issue.field && missingSecret(owner, issue.field)) continue;
+    const templateName = bundle.steps.find((step) => step.key === issue.stepKey)?.actionTemplate;
+    // A secret still to be supplied (the step's or its template's) is reported as such, not as the
+    // schema error its absence causes.
+    if (
+      issue.code === 'invalid_config' &&
+      issue.field &&
+      (missingSecret(owner, issue.field) ||
+        (templateName && !reused.has(templateName) && missingSecret({ template: templateName }, issue.field)))
+    )
+      continue;
     const entry = issue.stepKey ? report.steps.find((step) => step.key === issue.stepKey) : undefined;
     const problem: ImportProblem = {
       code: issue.code,

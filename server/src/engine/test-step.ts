@@ -1,6 +1,7 @@
 import type { StepContext, StepResult } from '../steps/step-type.js';
 import { errorMessage } from './errors.js';
 import { invokeStep } from './invoke.js';
+import { scrubHidden, withStoredSecrets } from './test-step-secrets.js';
 import type { Kernel } from './kernel.js';
 import { contextVariables, systemContext } from './pipeline-data.js';
 import { renderStepConfig, unrenderedFields } from './runner.js';
@@ -18,13 +19,20 @@ export async function testStep(
   input: TestStepInput,
 ): Promise<TestStepResult & { wait?: { until: Date; for?: Record<string, unknown> } }> {
   const started = performance.now();
+  const { config: given, hidden } = withStoredSecrets(
+    (input.config ?? {}) as Record<string, unknown>,
+    input.stored,
+    k.settings.secrets,
+  );
   const done = (result: Omit<TestStepResult, 'durationMs'> & { wait?: { until: Date } }) => ({
     ...result,
+    ...(result.output !== undefined && { output: scrubHidden(result.output, hidden) }),
+    ...(result.error !== undefined && { error: scrubHidden(result.error, hidden) }),
     durationMs: Math.round(performance.now() - started),
   });
   const definition = k.registry.get(input.type);
   if (!definition) return done({ success: false, ports: [], error: `unknown step type "${input.type}"` });
-  const parsed = definition.configSchema.safeParse(input.config ?? {});
+  const parsed = definition.configSchema.safeParse(given);
   if (!parsed.success) {
     const error = parsed.error.issues
       .map((issue) => `${['config', ...issue.path.map(String)].join('.')}: ${issue.message}`)

@@ -107,6 +107,8 @@ export interface AlertRaisedEvent {
 export interface TestStepInput {
   type: string;
   config: unknown;
+  /** The saved step's stored config (its template's below its own): what `{"$secret":"set"}` keeps. */
+  stored?: Record<string, unknown>;
   data?: Record<string, unknown>;
   timeoutMs?: number;
 }

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/better-sqlite';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { openSealed, revealPlaceholders, type SecretSealer } from '../crypto/sealed-config.js';
 import { FlowActionTemplate, FlowStep } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
+import { sealStepConfig } from './seal-stored.js';
 import { FlowValidationError, NameTakenError, NotFoundError, type ValidationIssue } from './errors.js';
 import { resolveReferences } from './references.js';
 
@@ -27,10 +29,32 @@ export interface TemplateInput {
  * own; steps that reference it store only their overrides, so a template change reaches them all.
  */
 export class ActionTemplateService {
-  constructor(private readonly registry: StepTypeRegistry) {}
+  constructor(
+    private readonly registry: StepTypeRegistry,
+    /** Seals secret config values (a webhook URL) at rest, as step configs are; none in unit tests. */
+    private readonly secrets?: SecretSealer,
+  ) {}
+
+  /** A template config as validation sees it: stored secrets opened, `{"$secret":"set"}` resolved. */
+  private revealed(config: Record<string, unknown>, stored?: unknown): Record<string, unknown> {
+    return this.secrets ? revealPlaceholders(config, stored, this.secrets) : config;
+  }
+
+  private sealed(type: string, config: Record<string, unknown>): Record<string, unknown> {
+    return this.secrets ? sealStepConfig(this.registry, type, config, this.secrets) : config;
+  }
+
+  /** A stored template config with its secrets opened (comparing a bundle's template with it). */
+  opened(config: Record<string, unknown>): Record<string, unknown> {
+    return this.secrets ? openSealed(config, this.secrets) : config;
+  }
 
   async create(em: EntityManager, input: Required<Pick<TemplateInput, 'name' | 'type'>> & TemplateInput) {
-    const config = await this.withReferences(em, input.type, this.check(input.type, input.config ?? {}));
+    const plain = this.revealed(input.config ?? {});
+    const config = this.sealed(
+      input.type,
+      await this.withReferences(em, input.type, this.check(input.type, plain)),
+    );
     return this.named(input.name, async () => {
       const template = em.create(FlowActionTemplate, {
         name: input.name.trim(),
@@ -52,9 +76,13 @@ export class ActionTemplateService {
       ]);
     }
     const type = input.type ?? template.type;
+    const plain =
+      input.config !== undefined
+        ? this.revealed(input.config, template.config)
+        : this.revealed(template.config);
     const config =
       input.config !== undefined || input.type
-        ? await this.withReferences(em, type, this.check(type, input.config ?? template.config))
+        ? this.sealed(type, await this.withReferences(em, type, this.check(type, plain)))
         : undefined;
     return this.named(input.name, async () => {
       em.assign(template, {

@@ -9,7 +9,8 @@ import {
   type RunMode,
 } from '../db/entities/index.js';
 import type { StepTypeRegistry } from '../steps/registry.js';
-import { revealPlaceholders, sealConfig, type SecretSealer } from '../crypto/sealed-config.js';
+import { openSealed, revealPlaceholders, type SecretSealer } from '../crypto/sealed-config.js';
+import { sealStepConfig } from './seal-stored.js';
 import {
   FlowValidationError,
   NameTakenError,
@@ -330,7 +331,9 @@ export class FlowService {
   /** The problems a graph would have if it were saved now; writes nothing (bundle import previews). */
   async check(em: EntityManager, graph: GraphInput): Promise<ValidationIssue[]> {
     try {
-      await this.validate(em, graph.steps.map(draftOf), graph.edges);
+      // A reused template's config arrives sealed (bundle import); validation sees it opened.
+      const drafts = graph.steps.map((step) => ({ ...draftOf(step), config: this.revealed(step.config) }));
+      await this.validate(em, drafts, graph.edges);
       return [];
     } catch (error) {
       if (error instanceof FlowValidationError) return error.issues;
@@ -373,7 +376,8 @@ export class FlowService {
         });
         return { key: step.key, type: step.type, config: own };
       }
-      return { key: step.key, type: step.type, config: { ...template.config, ...own } };
+      const base = this.secrets ? openSealed(template.config, this.secrets) : template.config;
+      return { key: step.key, type: step.type, config: { ...base, ...own } };
     });
     const { issues, configs } = validateGraph(drafts, edges, this.registry);
     issues.unshift(...templateIssues);
@@ -430,7 +434,7 @@ export class FlowService {
     const values = definedOnly({
       key: input.key,
       type: input.type,
-      config: this.secrets ? sealConfig(this.registry.jsonSchema(input.type), plain, this.secrets) : plain,
+      config: this.secrets ? sealStepConfig(this.registry, input.type, plain, this.secrets) : plain,
       label: input.label,
       positionX: input.positionX,
       positionY: input.positionY,

@@ -1,5 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
+import { maskSealed } from '../crypto/sealed-config.js';
 import { FlowActionTemplate } from '../db/entities/index.js';
 import { TemplateInUseError } from '../flows/action-templates.js';
 import { FlowValidationError, NameTakenError, NotFoundError } from '../flows/errors.js';
@@ -34,9 +35,9 @@ export const ActionTemplateRef = builder.node(builder.objectRef<FlowActionTempla
     config: t.field({
       type: 'JSONObject',
       description:
-        'The config steps start from; references to nodes, flows and tablets are global IDs (saves also take names).',
+        'The config steps start from; references to nodes, flows and tablets are global IDs (saves also take names). Secret values read `{"$secret": "set"}`; send that back to keep them.',
       resolve: (template, _args, { services }) =>
-        presentReferences(services.registry, template.type, template.config),
+        maskSealed(presentReferences(services.registry, template.type, template.config)),
     }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last change.' }),
   }),

@@ -14,6 +14,7 @@ import {
   FlowExecution,
   FlowExecutionEvent,
   FlowExecutionStep,
+  FlowStep,
 } from '../db/entities/index.js';
 import { EngineError } from '../engine/errors.js';
 import type { ExecutionRecord, PipelineExecutionEvent } from '../engine/types.js';
@@ -514,9 +515,20 @@ builder.mutationFields((t) => ({
         type: 'JSONObject',
         description: 'Sample pipeline data (`trigger`, `steps`, `vars` …).',
       }),
+      flowId: t.arg.globalID({
+        description:
+          'With `stepKey`: the step this config edits; once saved, `{"$secret": "set"}` uses its stored secret (never shown in the result).',
+      }),
+      stepKey: t.arg.string({ description: 'Key of that saved step.' }),
     },
-    resolve: (_root, args, { services }) =>
-      services.engine.testStep({ type: args.type, config: args.config, data: args.data ?? {} }),
+    resolve: async (_root, args, { em, services }) =>
+      services.engine.testStep({
+        type: args.type,
+        config: args.config,
+        data: args.data ?? {},
+        ...(args.flowId &&
+          args.stepKey && { stored: await savedStepConfig(em, args.flowId.id, args.stepKey, args.type) }),
+      }),
   }),
 }));
 
@@ -554,3 +566,18 @@ builder.subscriptionFields((t) => ({
     resolve: (event) => event,
   }),
 }));
+
+/**
+ * A saved step's stored config, its template's below its own (both sealed as stored). A step not
+ * saved yet (or saved as another type) has none: its placeholders then stand for nothing.
+ */
+async function savedStepConfig(
+  em: GraphQLContext['em'],
+  flowId: string,
+  stepKey: string,
+  type: string,
+): Promise<Record<string, unknown> | undefined> {
+  const step = await em.findOne(FlowStep, { flow: flowId, key: stepKey }, { populate: ['actionTemplate'] });
+  if (!step || step.type !== type) return undefined;
+  return { ...(step.actionTemplate?.config ?? {}), ...step.config };
+}

@@ -23,7 +23,12 @@ export default defineStepType({
         .enum(['slack', 'teams', 'json'])
         .default('json')
         .describe('Slack incoming webhook, Teams Adaptive Card, or a generic JSON document'),
-      url: z.string().min(1).max(2000).describe('Webhook URL; private addresses only when allow-listed'),
+      url: z
+        .string()
+        .min(1)
+        .max(2000)
+        // Webhook URLs carry their token in the path: write-only and sealed at rest.
+        .meta({ description: 'Webhook URL; private addresses only when allow-listed', writeOnly: true }),
       message: z
         .string()
         .max(4000)

@@ -116,8 +116,8 @@ export const TriggerFlow = graphql(`
 `);
 
 export const TestStep = graphql(`
-  mutation TestStep($type: String!, $config: JSONObject!, $data: JSONObject) {
-    testStep(type: $type, config: $config, data: $data) {
+  mutation TestStep($type: String!, $config: JSONObject!, $data: JSONObject, $flowId: ID, $stepKey: String) {
+    testStep(type: $type, config: $config, data: $data, flowId: $flowId, stepKey: $stepKey) {
       success
       output
       ports
