@@ -15,6 +15,7 @@ import { maskTypedErrors, restEnvelope, restPlugin, statusForCode } from './rest
 import { resolveRestNames } from './rest-names.js';
 import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 import { ACCESS_ENDED_CLOSE_CODE, accessGuardPlugin } from './access-guard.js';
+import { callerClassOf, sharedSubscriptionsPlugin } from './shared-subscriptions.js';
 import { BODY_LIMITS, declaredLength, limitedBody, refuseBody, refuseTooLarge } from './body-limits.js';
 import { introspectionPlugin } from './introspection.js';
 import { createLogger } from './logging.js';
@@ -71,6 +72,7 @@ export function createYogaServer(
       }) as Promise<GraphQLContext>,
     plugins: [
       accessGuardPlugin(services.access),
+      sharedSubscriptionsPlugin<GraphQLContext>({ classOf: callerClassOf }),
       introspectionPlugin(services.config.introspection),
       inputHygienePlugin(),
       EnvelopArmorPlugin({
