@@ -1,4 +1,3 @@
-import { filter, pipe } from 'graphql-yoga';
 import {
   encodeGlobalID,
   resolveCursorConnection,
@@ -11,6 +10,7 @@ import { InputValidationError } from './input-validation.js';
 import { FlowRef } from './flow-types.js';
 import { GatewayNodeRef } from './home.js';
 import { UserRef } from './identity.js';
+import { liveTopics } from './live-topics.js';
 import { replayThenLive } from './replay.js';
 import type { AlertRaisedEvent } from '../engine/types.js';
 import type { GraphQLContext } from './context.js';
@@ -227,7 +227,7 @@ builder.subscriptionFields((t) => ({
     type: ['ID'],
     description: 'Global IDs of alerts as someone acknowledges them (to update badges in other open apps).',
     authScopes: { read: true },
-    subscribe: (_root, _args, { services }) => services.pubsub.subscribe('alertsAcknowledged'),
+    subscribe: (_root, _args, { services }) => liveTopics(services.pubsub).subscribe('alertsAcknowledged'),
     resolve: (event) => event.ids.map((id) => encodeGlobalID('Alert', id)),
   }),
   alertRaised: t.field({
@@ -247,8 +247,8 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, { services, em }) => {
       const accept = (event: AlertRaisedEvent) =>
         (!args.level || event.level === args.level) && (!args.flowId || event.flowId === args.flowId.id);
-      const live = services.pubsub.subscribe('alert');
-      if (!args.after) return pipe(live, filter(accept));
+      const live = liveTopics(services.pubsub).subscribe('alert', accept);
+      if (!args.after) return live;
       const where = {
         ...(args.level && { level: args.level }),
         ...(args.flowId && { flow: args.flowId.id }),

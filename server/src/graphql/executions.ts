@@ -7,7 +7,7 @@ import {
   type ResolveCursorConnectionArgs,
 } from '@pothos/plugin-relay';
 import { wrap, type FilterQuery } from '@mikro-orm/core';
-import { filter, pipe } from 'graphql-yoga';
+import { liveTopics } from './live-topics.js';
 import {
   EXECUTION_STATUSES,
   Flow,
@@ -550,8 +550,8 @@ builder.subscriptionFields((t) => ({
       const accept = (event: PipelineExecutionEvent) =>
         (!args.flowId || event.flowId === args.flowId.id) &&
         (!args.executionId || event.executionId === args.executionId.id);
-      const live = services.pubsub.subscribe('execution');
-      if (after === null) return pipe(live, filter(accept));
+      const live = liveTopics(services.pubsub).subscribe('execution', accept);
+      if (after === null) return live;
       const where = {
         ...(args.flowId && { flowId: args.flowId.id }),
         ...(args.executionId && { executionId: args.executionId.id }),

@@ -49,21 +49,27 @@ export function untilAccessEnds(
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next() {
-      if (done) return { done: true, value: undefined };
-      if (endedBy !== undefined) return endWith(endedBy);
-      const winner = await new Promise<IteratorResult<ExecutionResult> | { ended: string }>(
-        (resolve, reject) => {
-          interrupt = (reason) => resolve({ ended: reason });
-          iterator.next().then(resolve, reject);
-        },
-      ).finally(() => (interrupt = undefined));
-      if ('ended' in winner) return endWith(winner.ended);
-      if (winner.done) {
-        done = true;
-        watch.stop();
-      }
-      return winner;
+    // Not async, and no race helper: one promise per event (this sits on every subscriber's path).
+    next() {
+      if (done) return Promise.resolve({ done: true, value: undefined });
+      if (endedBy !== undefined) return Promise.resolve(endWith(endedBy));
+      return new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+        interrupt = (reason) => resolve(endWith(reason));
+        iterator.next().then(
+          (step) => {
+            interrupt = undefined;
+            if (step.done) {
+              done = true;
+              watch.stop();
+            }
+            resolve(step);
+          },
+          (error: unknown) => {
+            interrupt = undefined;
+            reject(error);
+          },
+        );
+      });
     },
     async return() {
       await finish();

@@ -15,6 +15,8 @@ import { maskTypedErrors, restEnvelope, restPlugin, statusForCode } from './rest
 import { resolveRestNames } from './rest-names.js';
 import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 import { ACCESS_ENDED_CLOSE_CODE, accessGuardPlugin } from './access-guard.js';
+import { callerClassOf, sharedSubscriptionsPlugin } from './shared-subscriptions.js';
+import { coalesceWrites } from './ws-writes.js';
 import { BODY_LIMITS, declaredLength, limitedBody, refuseBody, refuseTooLarge } from './body-limits.js';
 import { introspectionPlugin } from './introspection.js';
 import { createLogger } from './logging.js';
@@ -75,6 +77,7 @@ export function createYogaServer(
       }) as Promise<GraphQLContext>,
     plugins: [
       accessGuardPlugin(services.access),
+      sharedSubscriptionsPlugin<GraphQLContext>({ classOf: callerClassOf }),
       introspectionPlugin(services.config.introspection),
       inputHygienePlugin(),
       EnvelopArmorPlugin({
@@ -144,6 +147,8 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
     verifyClient: ({ origin, req }: { origin: string; req: http.IncomingMessage }) =>
       originAllowed(origin, req.headers.host, config.corsOrigins),
   });
+  // A burst of events leaves each socket in one write (see ws-writes.ts).
+  wsServer.on('connection', (socket) => coalesceWrites(socket));
   useServer<Record<string, unknown>, { watch?: AccessWatch }>(
     {
       // Rejecting here closes the socket with 4403; every operation re-checks its scopes via the context.
