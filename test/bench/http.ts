@@ -93,8 +93,8 @@ function row(measure: Measure, peer?: Measure): string {
 export async function httpBenchmark(): Promise<void> {
   const server = await startServerProcess({
     KINFLOW_API_KEY: API_KEY,
-    KINFLOW_WEBHOOK_BURST: '100000',
-    KINFLOW_WEBHOOK_RATE_PER_MINUTE: '6000000',
+    KINFLOW_WEBHOOK_BURST: '10000',
+    KINFLOW_WEBHOOK_RATE_PER_MINUTE: '600000',
   });
   const url = `http://127.0.0.1:${server.port}`;
   const gql = async (query: string, variables?: Record<string, unknown>) => {
