@@ -88,7 +88,9 @@ function print(name: string, result: Result, baseline?: Result): void {
     ? `  p99 ${(result.p99 / Math.max(1, baseline.p99)).toFixed(1)}× bare graphql-ws`
     : '';
   console.log(
-    `${name.padEnd(34)} ${String(result.events).padStart(4)} events → ${result.deliveries} deliveries  ` +
+    `${name.padEnd(34)} ${String(result.events).padStart(4)} events → ${result.deliveries} deliveries ` +
+      // Deliveries later than the 2 s drain are not counted, so a p99 only holds with none missing.
+      `(${Math.max(0, result.events * SUBSCRIBERS - result.deliveries)} missing)  ` +
       `p50 ${String(result.p50).padStart(5)} ms  p99 ${String(result.p99).padStart(5)} ms  ` +
       `RSS ${result.rssBefore.toFixed(0)} → ${result.rssPeak.toFixed(0)} MB${ratio}`,
   );
