@@ -4,6 +4,7 @@
 // ONLY=hook|trigger measures one case without Node-RED, ROUNDS=… slices, SECONDS=… per case)
 import autocannon from 'autocannon';
 import { cpuMs } from './measure.js';
+import { createRunFlows } from './run-flows.js';
 import { startNodeRed } from './peers/node-red.js';
 import { startServerProcess } from './server-process.js';
 
@@ -90,26 +91,7 @@ const createFlow = async (input: Record<string, unknown>) => {
 };
 const nodeRed = ONLY ? undefined : await startNodeRed();
 try {
-  const hookFlow = await createFlow({
-    name: 'bench-webhook',
-    steps: [
-      { key: 'hook', type: 'webhook' },
-      { key: 'note', type: 'log', config: { message: 'ring {{ trigger.payload.body.i }}' } },
-    ],
-    edges: [{ source: 'hook', target: 'note' }],
-  });
-  const issued = await gql(
-    `mutation($flowId: ID!) { issueWebhookUrl(flowId: $flowId, stepKey: "hook") { ... on MutationIssueWebhookUrlSuccess { data { path } } } }`,
-    { flowId: hookFlow },
-  );
-  const manualFlow = await createFlow({
-    name: 'bench-trigger',
-    steps: [
-      { key: 'start', type: 'manual' },
-      { key: 'note', type: 'log', config: { message: 'by hand {{ trigger.payload.i }}' } },
-    ],
-    edges: [{ source: 'start', target: 'note' }],
-  });
+  const { hookFlow, hookPath, manualFlow } = await createRunFlows(gql, createFlow);
   const postJson = {
     method: 'POST' as const,
     headers: { 'content-type': 'application/json' },
@@ -130,7 +112,7 @@ try {
           {
             name: 'Kinflow webhook trigger',
             pid: server.pid,
-            options: { url: `${url}${issued.issueWebhookUrl.data.path}`, ...postJson },
+            options: { url: `${url}${hookPath}`, ...postJson },
           },
         ]
       : []),

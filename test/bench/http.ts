@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../support/server-process.js';
+import { createRunFlows } from './run-flows.js';
 import { startNodeRed } from './peers/node-red.js';
 import { startServerProcess } from './server-process.js';
 
@@ -114,26 +115,7 @@ export async function httpBenchmark(): Promise<void> {
   const nodeRed = wanted('webhook') || wanted('trigger') ? await startNodeRed() : null;
   const yoga = wanted('hello') ? await startBareYoga() : null;
   try {
-    const hookFlow = await createFlow({
-      name: 'bench-webhook',
-      steps: [
-        { key: 'hook', type: 'webhook' },
-        { key: 'note', type: 'log', config: { message: 'ring {{ trigger.payload.body.i }}' } },
-      ],
-      edges: [{ source: 'hook', target: 'note' }],
-    });
-    const issued = await gql(
-      `mutation($flowId: ID!) { issueWebhookUrl(flowId: $flowId, stepKey: "hook") { ... on MutationIssueWebhookUrlSuccess { data { path } } } }`,
-      { flowId: hookFlow },
-    );
-    const manualFlow = await createFlow({
-      name: 'bench-trigger',
-      steps: [
-        { key: 'start', type: 'manual' },
-        { key: 'note', type: 'log', config: { message: 'by hand {{ trigger.payload.i }}' } },
-      ],
-      edges: [{ source: 'start', target: 'note' }],
-    });
+    const { hookFlow, hookPath, manualFlow } = await createRunFlows(gql, createFlow);
     for (let f = 0; f < 50; f++) {
       const steps = [
         { key: 'start', type: 'manual' },
@@ -143,7 +125,6 @@ export async function httpBenchmark(): Promise<void> {
       await createFlow({ name: `bench-list-${f}`, steps, edges });
     }
 
-    const hookPath = issued.issueWebhookUrl.data.path as string;
     const body = JSON.stringify({ i: 1 });
     const postJson = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body };
     const red = nodeRed
