@@ -17,6 +17,7 @@ import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 import { ACCESS_ENDED_CLOSE_CODE, accessGuardPlugin } from './access-guard.js';
 import { callerClassOf, sharedSubscriptionsPlugin } from './shared-subscriptions.js';
 import { coalesceWrites } from './ws-writes.js';
+import { keepSharedResult, sendSharedPayloads, sharedPayloadReplacer } from './shared-json.js';
 import { BODY_LIMITS, declaredLength, limitedBody, refuseBody, refuseTooLarge } from './body-limits.js';
 import { introspectionPlugin } from './introspection.js';
 import { createLogger } from './logging.js';
@@ -148,7 +149,11 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
       originAllowed(origin, req.headers.host, config.corsOrigins),
   });
   // A burst of events leaves each socket in one write (see ws-writes.ts).
-  wsServer.on('connection', (socket) => coalesceWrites(socket));
+  // …and a result shared by many subscribers is serialised once (see shared-json.ts).
+  wsServer.on('connection', (socket) => {
+    coalesceWrites(socket);
+    sendSharedPayloads(socket);
+  });
   useServer<Record<string, unknown>, { watch?: AccessWatch }>(
     {
       // Rejecting here closes the socket with 4403; every operation re-checks its scopes via the context.
@@ -169,6 +174,8 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
         return true;
       },
       onClose: (ctx) => ctx.extra.watch?.stop(),
+      onNext: (_ctx, _id, _payload, _args, result) => keepSharedResult(result),
+      jsonMessageReplacer: sharedPayloadReplacer,
       execute: (args) => (args.rootValue as Envelopers).execute(args),
       subscribe: (args) => (args.rootValue as Envelopers).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {

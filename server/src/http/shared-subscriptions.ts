@@ -7,6 +7,7 @@ import {
   type ExecutionResult,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { markShared } from './shared-json.js';
 
 type Result = ExecutionResult;
 type MaybePromise<T> = T | Promise<T>;
@@ -76,9 +77,13 @@ export function sharedSubscriptionsPlugin<C>(options: SharedSubscriptionOptions<
       // Later subscribers then get the plain value, without waiting on a promise.
       if (isPromise(result))
         result.then(
-          (value) => byKey.set(key, value),
+          (value) => {
+            markShared(value);
+            byKey.set(key, value);
+          },
           () => undefined,
         );
+      else markShared(result);
       return result;
     };
     const source = stream[Symbol.asyncIterator]();
