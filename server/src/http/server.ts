@@ -17,7 +17,7 @@ import { handleWebhook, WEBHOOK_PATH_PREFIX } from './webhook-route.js';
 import { ACCESS_ENDED_CLOSE_CODE, accessGuardPlugin } from './access-guard.js';
 import { callerClassOf, sharedSubscriptionsPlugin } from './shared-subscriptions.js';
 import { coalesceWrites } from './ws-writes.js';
-import { keepSharedResult, sendSharedPayloads, sharedPayloadReplacer } from './shared-json.js';
+import { keepSharedResult, sharedPayloadReplacer } from './shared-json.js';
 import { BODY_LIMITS, declaredLength, limitedBody, refuseBody, refuseTooLarge } from './body-limits.js';
 import { introspectionPlugin } from './introspection.js';
 import { createLogger } from './logging.js';
@@ -148,12 +148,9 @@ export function createHttpServer(orm: MikroORM, services: AppServices) {
     verifyClient: ({ origin, req }: { origin: string; req: http.IncomingMessage }) =>
       originAllowed(origin, req.headers.host, config.corsOrigins),
   });
-  // A burst of events leaves each socket in one write (see ws-writes.ts).
-  // …and a result shared by many subscribers is serialised once (see shared-json.ts).
-  wsServer.on('connection', (socket) => {
-    coalesceWrites(socket);
-    sendSharedPayloads(socket);
-  });
+  // A burst of events leaves each socket in one write, and a result shared by many subscribers is
+  // serialised once (see ws-writes.ts and shared-json.ts).
+  wsServer.on('connection', (socket) => coalesceWrites(socket));
   useServer<Record<string, unknown>, { watch?: AccessWatch }>(
     {
       // Rejecting here closes the socket with 4403; every operation re-checks its scopes via the context.

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { withSharedPayload } from './shared-json.js';
 
 /** Below this many unsent bytes a message counts as sent once it is queued (1 s of a busy feed). */
 export const WRITE_HIGH_WATER = 64 * 1024;
@@ -16,18 +17,28 @@ type SendCallback = (error?: Error) => void;
  * leave in one write. A client that falls behind gets the old behaviour back (the callback waits for
  * the kernel), which stops graphql-ws from pulling more and leaves the backlog in the subscriber's
  * bounded queue (graphql/live-topics.ts). Write errors still close the socket, which ends its
- * subscriptions.
+ * subscriptions. This one override of `send` also puts in the JSON text of results shared by many
+ * subscribers (shared-json.ts), so it is installed on every socket, corkable or not.
  */
 export function coalesceWrites(socket: WebSocket, highWater = WRITE_HIGH_WATER): void {
   const raw = (socket as unknown as { _socket?: Socket })._socket;
-  if (!raw || typeof raw.cork !== 'function') return;
   const send = socket.send.bind(socket) as (data: unknown, options?: object, cb?: SendCallback) => void;
+  if (!raw || typeof raw.cork !== 'function') {
+    socket.send = ((data: unknown, options?: object, cb?: SendCallback) =>
+      send(withSharedPayload(data), options, cb)) as WebSocket['send'];
+    return;
+  }
   let corked = false;
   const uncork = () => {
     corked = false;
     raw.uncork();
   };
-  socket.send = ((data: unknown, optionsOrCallback?: object | SendCallback, maybeCallback?: SendCallback) => {
+  socket.send = ((
+    message: unknown,
+    optionsOrCallback?: object | SendCallback,
+    maybeCallback?: SendCallback,
+  ) => {
+    const data = withSharedPayload(message);
     const options = typeof optionsOrCallback === 'function' ? undefined : optionsOrCallback;
     const callback = (typeof optionsOrCallback === 'function' ? optionsOrCallback : maybeCallback) as
       SendCallback | undefined;
